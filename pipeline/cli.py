@@ -1,0 +1,219 @@
+"""The `scotrack` command line: thin wrappers over the pipeline's functions, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .config import BUNDLED_CORPUS, Settings
+from .errors import RejectedInput, ScotrackError
+from .records import DOC_TYPES, SourceMeta
+from .states import STATE_CODES
+
+
+class Ctx:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._store = None
+
+    @property
+    def store(self):
+        if self._store is None:
+            from .store import Store
+
+            self._store = Store(self.settings.url)
+        return self._store
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="SCOTRACK_HOME",
+              help="Folder for the store and outputs (default $SCOTRACK_HOME or ~/.local/share/scotrack).")
+@click.option("--db-url", envvar="SCOTRACK_DATABASE_URL", default="",
+              help="SQLAlchemy URL of the store, e.g. postgresql+psycopg://… (default: SQLite under --home).")
+@click.version_option(package_name="scotrack")
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None, db_url: str) -> None:
+    """scotrack: how far apart the SCO member states are, measured from what they say and do."""
+    ctx.obj = Ctx(Settings().with_(home=home, database_url=db_url or None))
+
+
+def _progress(total: int, label: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=label, unit="doc", file=sys.stderr, disable=not sys.stderr.isatty() or None,
+                leave=False)
+
+
+def _defaults(source_type, lang, state, date, title, licence) -> SourceMeta:
+    from .ingest import check_date, check_state
+
+    try:
+        return SourceMeta(source="", doc_type=source_type, lang=lang, speaker_state=check_state(state),
+                          date=check_date(date), title=title, licence=licence)
+    except RejectedInput as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _meta_options(f):
+    f = click.option("--licence", help="Licence of the text, recorded with it.")(f)
+    f = click.option("--title", help="Title (for single files).")(f)
+    f = click.option("--date", help="Date, YYYY[-MM[-DD]].")(f)
+    f = click.option("--state", help="Speaker's state (ISO 3166-1 alpha-3), for speeches.")(f)
+    f = click.option("--lang", type=click.Choice(["zh", "en", "ru"]), help="Language (detected when absent).")(f)
+    f = click.option("--type", "doc_type", type=click.Choice(DOC_TYPES), help="Document type.")(f)
+    return f
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_meta_options
+@click.option("--strict", is_flag=True, help="Exit 1 when any document is rejected.")
+@click.option("--workers", type=click.IntRange(1, 64), help="Processes for cleaning and tokenising.")
+@click.pass_obj
+def ingest(obj: Ctx, paths, doc_type, lang, state, date, title, licence, strict, workers):
+    """Ingest files and folders (.txt .md .html .pdf .docx; folders may carry a MANIFEST.csv).
+
+    Prints `ingested N, duplicates D, rejected R`, then each rejected document with its reason.
+    """
+    from .ingest import discover, ingest_items
+
+    defaults = _defaults(doc_type, lang, state, date, title, licence)
+    settings = obj.settings.with_(workers=workers)
+    items = list(discover(paths, defaults))
+    with _progress(len(items), "ingest") as bar:
+        report = ingest_items(items, obj.store, settings, progress=bar.update)
+    click.echo(report.line())
+    if report.unchanged:
+        click.echo(f"already in the store: {report.unchanged}")
+    for source, dup in report.duplicate_items:
+        click.echo(f"duplicate: {source} (same text as {dup})")
+    for source, reason in report.rejected_items:
+        click.echo(f"rejected: {source}: {reason}")
+    if strict and report.rejected:
+        sys.exit(1)
+
+
+def _doc_json(d: dict) -> dict:
+    keys = ("doc_id", "source", "title", "lang", "doc_type", "date", "status", "reason", "passages",
+            "speaker_state", "relevant", "duplicate_of", "provenance", "licence", "fmt", "encoding", "sha256")
+    return {k: d.get(k) for k in keys}
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (a JSON array).")
+@click.option("--status", type=click.Choice(["ingested", "duplicate", "rejected"]), help="Only this status.")
+@click.pass_obj
+def docs(obj: Ctx, as_json, status):
+    """List the documents in the store."""
+    rows = obj.store.documents(status=status)
+    if as_json:
+        click.echo(json.dumps([_doc_json(d) for d in rows], ensure_ascii=False, indent=1))
+        return
+    for d in rows:
+        extra = f"  ({d['reason']})" if d["reason"] else ""
+        click.echo(f"{d['doc_id']}\t{d['status']}\t{d['lang'] or '-'}\t{d['doc_type'] or '-'}\t"
+                   f"{d['date'] or '-'}\t{d['passages']}\t{(d['title'] or '')[:60]}{extra}")
+    click.echo(f"{len(rows)} documents", err=True)
+
+
+@cli.command()
+@click.option("--doc", "doc_id", help="Only passages of this document.")
+@click.option("--state", type=click.Choice(STATE_CODES, case_sensitive=False), help="Only passages mentioning it.")
+@click.option("--relevant", is_flag=True, help="Only SCO-relevant passages.")
+@click.option("--limit", type=click.IntRange(1), help="At most this many passages.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (a JSON array).")
+@click.pass_obj
+def passages(obj: Ctx, doc_id, state, relevant, limit, as_json):
+    """List passages with the member states they mention."""
+    if doc_id and obj.store.document(doc_id) is None:
+        raise ScotrackError(f"no document {doc_id!r} (see `scotrack docs`)")
+    rows = obj.store.passages(doc_id=doc_id, state=state.upper() if state else None,
+                              relevant=True if relevant else None, limit=limit)
+    if as_json:
+        out = [{"passage_id": r["passage_id"], "doc_id": r["doc_id"], "text": r["text"], "lang": r["lang"],
+                "relevant": bool(r["relevant"]), "states": r["states"], "kind": r["kind"],
+                "start": r["start"], "end": r["end"], "mentions": r["mentions"]} for r in rows]
+        click.echo(json.dumps(out, ensure_ascii=False, indent=1))
+        return
+    for r in rows:
+        flag = "*" if r["relevant"] else " "
+        click.echo(f"{r['passage_id']} {flag} [{','.join(r['states'])}] {r['text'][:100]}")
+
+
+@cli.command()
+@click.argument("doc_id")
+@click.option("--original", is_flag=True, help="Write the original bytes to stdout instead.")
+@click.pass_obj
+def show(obj: Ctx, doc_id, original):
+    """Show one document: its metadata, what cleaning removed, its passages and mentions."""
+    d = obj.store.document(doc_id)
+    if d is None:
+        raise ScotrackError(f"no document {doc_id!r} (see `scotrack docs`)")
+    if original:
+        data = obj.store.original_bytes(d["sha256"])
+        if data is None:
+            raise ScotrackError(f"the original bytes of {doc_id} were not kept (over the keep limit)")
+        sys.stdout.buffer.write(data)
+        return
+    for k in ("doc_id", "title", "source", "provenance", "licence", "date", "doc_type", "lang", "speaker_state",
+              "status", "reason", "duplicate_of", "fmt", "encoding", "sha256", "relevant", "n_passages",
+              "pipeline_version", "ingested_at"):
+        if d.get(k) not in (None, ""):
+            click.echo(f"{k:17} {d[k]}")
+    if d["cleaning"]:
+        click.echo("cleaning          " + ", ".join(f"{k} {v}" for k, v in d["cleaning"].items() if v))
+    for r in obj.store.passages(doc_id=doc_id):
+        flag = "*" if r["relevant"] else " "
+        ms = ", ".join(f"{m['state']}:{m['surface']}({m['how']})" for m in r["mentions"])
+        click.echo(f"\n[{r['position']}] {flag} {r['kind']} {r['lang']} {r['start']}-{r['end']}  {ms}")
+        click.echo(r["text"])
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--workers", type=click.IntRange(1, 64), help="Processes for cleaning and tokenising.")
+@click.option("--no-prefect", is_flag=True, help="Call the stages directly instead of through the Prefect flow.")
+@click.pass_obj
+def run(obj: Ctx, paths, workers, no_prefect):
+    """The main job: ingest the bundled corpus (or PATHS) and print a summary."""
+    settings = obj.settings.with_(workers=workers)
+    sources = [str(p) for p in paths] or [str(BUNDLED_CORPUS)]
+    if no_prefect:
+        from .main_job import main_job
+
+        result = main_job(sources, settings)
+    else:
+        from flows.main import main_flow
+
+        result = main_flow(sources, settings)
+    click.echo(result)
+
+
+def main() -> None:
+    """Entry point: every library error becomes one line on stderr, never a traceback."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (ScotrackError, RejectedInput) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # a bug: say so in one line, the traceback only on request
+        if os.environ.get("SCOTRACK_DEBUG"):
+            raise
+        click.echo(f"internal error: {type(exc).__name__}: {exc} (set SCOTRACK_DEBUG=1 for the traceback)",
+                   err=True)
+        sys.exit(1)

@@ -1,0 +1,135 @@
+"""Get the text out of a file's bytes: plain text, the article of an HTML page, a PDF, a DOCX."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+
+from .decode import decode_bytes, html_declared_charset
+from .errors import RejectedInput
+
+_BOILERPLATE_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form",
+                     "iframe", "svg", "button", "select", "template")
+_BOILERPLATE_HINT = re.compile(r"(^|[-_ ])(nav|menu|footer|header|sidebar|breadcrumb|cookie|share|social|"
+                               r"related|comment|advert|ads|banner|copyright|subscribe)([-_ ]|$)", re.I)
+_BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td", "th", "div",
+               "section", "article", "br", "tr", "dd", "dt", "figcaption")
+
+
+def extract_text(data: bytes, fmt: str) -> tuple[str, str | None, str | None]:
+    """Return (text, title, encoding) for `data` already known to be `fmt`."""
+    if fmt == "pdf":
+        return _pdf_text(data), None, None
+    if fmt == "docx":
+        return _docx_text(data), None, None
+    if fmt == "html":
+        text, enc = decode_bytes(data, declared=html_declared_charset(data))
+        body, title = html_article(text)
+        return body, title, enc
+    text, enc = decode_bytes(data)
+    return text, None, enc
+
+
+def html_article(html: str) -> tuple[str, str | None]:
+    """The article text of a page (no scripts, styles, navigation, footers) and its title."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "lxml")
+    title = None
+    og = soup.find("meta", attrs={"property": "og:title"})
+    if og and og.get("content"):
+        title = og["content"].strip()
+    elif soup.title and soup.title.string:
+        title = soup.title.string.strip()
+    text = _trafilatura_text(html)
+    if not text or len(text) < 0.3 * len(_soup_text(soup, prune=True)):
+        # trafilatura is tuned for long news pages; short or unusual pages fall back to
+        # our own pruning of the boilerplate elements.
+        text = _soup_text(soup, prune=True)
+    if not text.strip():
+        raise RejectedInput("HTML page with no article text")
+    return text, title
+
+
+def _trafilatura_text(html: str) -> str:
+    import trafilatura
+
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
+    try:
+        out = trafilatura.extract(html, include_comments=False, include_tables=True, favor_precision=True,
+                                  deduplicate=False, with_metadata=False)
+    except Exception:  # trafilatura raises assorted parser errors on odd pages
+        return ""
+    return out or ""
+
+
+def _soup_text(soup, prune: bool) -> str:
+    import copy
+
+    soup = copy.copy(soup)
+    for tag in soup.find_all(_BOILERPLATE_TAGS):
+        tag.decompose()
+    if prune:
+        for tag in soup.find_all(True):
+            if tag.decomposed or tag.attrs is None:
+                continue
+            hint = " ".join(tag.get("class", []) or []) + " " + (tag.get("id") or "") + " " + (tag.get("role") or "")
+            if _BOILERPLATE_HINT.search(hint) and tag.name not in ("body", "html", "article", "main"):
+                tag.decompose()
+    root = soup.find("article") or soup.find("main") or soup.body or soup
+    for br in root.find_all("br"):
+        br.replace_with("\n")
+    parts: list[str] = []
+    for el in root.find_all(_BLOCK_TAGS):
+        if el.find(_BLOCK_TAGS):
+            continue  # only leaf blocks, so no text is emitted twice
+        t = " ".join(el.get_text(" ").split())
+        if t:
+            parts.append(t)
+    if not parts:
+        parts = [" ".join(root.get_text(" ").split())]
+    return "\n\n".join(parts)
+
+
+def _pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except Exception:
+                ok = 0
+            if not ok:
+                raise RejectedInput("encrypted PDF (a password is required to read it)")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except RejectedInput:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
+        raise RejectedInput(f"broken PDF ({type(exc).__name__}: {str(exc)[:80]})") from None
+    except Exception as exc:  # pypdf can fail in many ways on damaged files
+        raise RejectedInput(f"broken PDF ({type(exc).__name__})") from None
+    text = "\n".join(pages)
+    if not text.strip():
+        raise RejectedInput("PDF with no extractable text (a scanned image?)")
+    return text
+
+
+def _docx_text(data: bytes) -> str:
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+        raise RejectedInput(f"broken DOCX ({type(exc).__name__})") from None
+    except Exception as exc:
+        raise RejectedInput(f"broken DOCX ({type(exc).__name__})") from None
+    text = "\n\n".join(p.text for p in document.paragraphs if p.text.strip())
+    if not text.strip():
+        raise RejectedInput("DOCX with no text")
+    return text

@@ -1,0 +1,59 @@
+"""The main job's stages without an orchestrator, and the summary it prints."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Sequence
+
+from .config import Settings
+from .ingest import IngestReport, discover, ingest_items
+from .states import MEMBERS
+from .store import Store
+
+
+def run_ingest(sources: Sequence[str], settings: Settings, store: Store | None = None) -> IngestReport:
+    from tqdm import tqdm
+
+    store = store or Store(settings.url)
+    items = list(discover(sources))
+    with tqdm(total=len(items), desc="ingest", unit="doc", file=sys.stderr, leave=False,
+              disable=not sys.stderr.isatty() or None) as bar:
+        return ingest_items(items, store, settings, progress=bar.update)
+
+
+def summarise(store: Store, report: IngestReport | None = None) -> str:
+    """A plain-text summary of what the store holds (documents, passages, mentions per state)."""
+    s = store.summary()
+    lines = []
+    if report is not None:
+        lines.append(report.line() + (f" (already in the store: {report.unchanged})" if report.unchanged else ""))
+    lines.append(f"store: {store.url}")
+    status = Counter()
+    by_lang, by_type, by_year = Counter(), Counter(), Counter()
+    for st, lang, dtype, year, n in s["doc_groups"]:
+        status[st] += n
+        if st == "ingested":
+            by_lang[lang or "-"] += n
+            by_type[dtype or "-"] += n
+            by_year[year or 0] += n
+    lines.append("documents: " + ", ".join(f"{k} {v}" for k, v in sorted(status.items())))
+    lines.append("  by language: " + ", ".join(f"{k} {v}" for k, v in sorted(by_lang.items())))
+    lines.append("  by type: " + ", ".join(f"{k} {v}" for k, v in sorted(by_type.items())))
+    years = sorted(by_year.items())
+    lines.append("  by year: " + ", ".join(f"{y or 'undated'} {n}" for y, n in years))
+    lines.append(f"passages: {s['passages']}, SCO-relevant: {s['relevant_passages']}")
+    lines.append("mentions per state (all passages / SCO-relevant passages mentioning it):")
+    for code, state in MEMBERS.items():
+        lines.append(f"  {code} {state.name_en:<11} {s['mentions_by_state'].get(code, 0):>7} "
+                     f"{s['relevant_passages_by_state'].get(code, 0):>7}")
+    if s["rejected"]:
+        lines.append(f"rejected documents ({len(s['rejected'])}):")
+        lines.extend(f"  {r['doc_id']}: {r['reason']}  [{r['source']}]" for r in s["rejected"])
+    return "\n".join(lines)
+
+
+def main_job(sources: Sequence[str], settings: Settings) -> str:
+    store = Store(settings.url)
+    report = run_ingest(sources, settings, store)
+    return summarise(store, report)

@@ -1,0 +1,67 @@
+"""Typed records passed between stages: a document, its passages and their mentions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DOC_TYPES = ("declaration", "speech", "article", "transcript", "other")
+LANGS = ("zh", "en", "ru")
+
+
+@dataclass(frozen=True)
+class Mention:
+    state: str
+    start: int
+    end: int
+    surface: str
+    how: str
+
+
+@dataclass
+class Passage:
+    position: int
+    start: int  # offsets into the document's cleaned text
+    end: int
+    text: str  # analysis form (Simplified Chinese for zh); same length as the cleaned span
+    lang: str
+    kind: str = "body"  # "body" | "footnote"
+    relevant: bool = False
+    tokens: list[str] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+
+
+@dataclass
+class SourceMeta:
+    """What is known about a document before reading it (manifest row or CLI flags)."""
+
+    source: str
+    doc_id: str | None = None
+    title: str | None = None
+    date: str | None = None
+    doc_type: str | None = None
+    lang: str | None = None
+    speaker_state: str | None = None
+    licence: str | None = None
+    provenance: str | None = None
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if self.date and self.date[:4].isdigit() else None
+
+
+@dataclass
+class Document:
+    meta: SourceMeta
+    raw: bytes
+    sha256: str
+    fmt: str = "txt"
+    encoding: str | None = None
+    text: str = ""  # cleaned text, original script
+    text_sha256: str | None = None  # hash of the normalised text, for duplicates across formats
+    lang: str | None = None
+    relevant: bool = False
+    passages: list[Passage] = field(default_factory=list)
+    cleaning: dict[str, int] = field(default_factory=dict)
+    status: str = "ingested"  # "ingested" | "duplicate" | "rejected"
+    reason: str | None = None
+    duplicate_of: str | None = None

@@ -1,0 +1,102 @@
+"""Split cleaned paragraphs into passages: sentence windows of bounded length, tokenised once."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .tokenise import get_nlp
+
+# A Chinese sentence ends at 。！？； or an ellipsis, with any closing quotes or brackets after it.
+_ZH_SENT_END = re.compile(r"(?:[。！？；!?]|……|…)[”’」』）》\)\]]*")
+_ZH_SOFT_BREAK = re.compile(r"[，、：,:]")
+_SOFT_BREAK = re.compile(r"[,;:]\s|\s")
+
+SCO_TERMS = {
+    "zh": re.compile(r"上海合作组织|上合|上海五国|上海精神|上海合作|(?<![A-Za-z])SCO(?![A-Za-z])"),
+    "en": re.compile(r"(?<![A-Za-z])SCO(?![A-Za-z])|Shanghai\s+(?:Cooperation\s+Organi[sz]ation|Five|Forum|Spirit|"
+                     r"Six|Pact)", re.I),
+    "ru": re.compile(r"(?<![А-Яа-яЁё])ШОС(?![А-Яа-яЁё])|Шанхайск\w*\s+(?:организац|пят[её]рк|форум|дух|шест[её]рк)",
+                     re.I),
+}
+
+
+def mentions_sco(text: str, lang: str) -> bool:
+    pattern = SCO_TERMS.get(lang)
+    if pattern is None:
+        return any(p.search(text) for p in SCO_TERMS.values())
+    return pattern.search(text) is not None
+
+
+@dataclass
+class Window:
+    start: int  # offsets into the paragraph
+    end: int
+    tokens: list[str]
+
+
+def _zh_sentences(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in _ZH_SENT_END.finditer(text):
+        spans.append((start, m.end()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def _split_long(text: str, start: int, end: int, max_chars: int, soft: re.Pattern) -> list[tuple[int, int]]:
+    """Cut an over-long sentence at the last soft break (comma, space) before each limit."""
+    out = []
+    while end - start > max_chars:
+        cut = None
+        for m in soft.finditer(text, start + max_chars // 2, start + max_chars):
+            cut = m.end()
+        cut = cut or start + max_chars
+        out.append((start, cut))
+        start = cut
+    out.append((start, end))
+    return out
+
+
+def _windows(spans: list[tuple[int, int]], max_chars: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if out and e - out[-1][0] <= max_chars:
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
+def segment_paragraph(text: str, lang: str, max_chars: int) -> list[Window]:
+    """Passages of one paragraph, each at most `max_chars` long unless a single token is longer."""
+    nlp_lang = lang if lang in ("zh", "en", "ru") else "xx"
+    doc = get_nlp(nlp_lang)(text)
+    if nlp_lang == "zh":
+        sentences = _zh_sentences(text)
+        soft = _ZH_SOFT_BREAK
+    else:
+        sentences = [(s.start_char, s.end_char) for s in doc.sents] if doc.has_annotation("SENT_START") else [
+            (0, len(text))]
+        soft = _SOFT_BREAK
+    pieces: list[tuple[int, int]] = []
+    for s, e in sentences:
+        pieces.extend(_split_long(text, s, e, max_chars, soft))
+    windows = []
+    tok_iter = [(t.idx, t.text) for t in doc if not t.is_space]
+    k = 0
+    for s, e in _windows(pieces, max_chars):
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if s == e:
+            continue
+        toks = []
+        while k < len(tok_iter) and tok_iter[k][0] < e:
+            if tok_iter[k][0] >= s:
+                toks.append(tok_iter[k][1])
+            k += 1
+        windows.append(Window(s, e, toks))
+    return windows

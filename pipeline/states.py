@@ -1,0 +1,41 @@
+"""The SCO member states of the codebook (§1): codes, names and joining years."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class State:
+    code: str
+    name_en: str
+    name_zh: str
+    name_ru: str
+    member_since: int
+
+
+MEMBERS: dict[str, State] = {
+    s.code: s
+    for s in (
+        State("CHN", "China", "中国", "Китай", 2001),
+        State("RUS", "Russia", "俄罗斯", "Россия", 2001),
+        State("KAZ", "Kazakhstan", "哈萨克斯坦", "Казахстан", 2001),
+        State("KGZ", "Kyrgyzstan", "吉尔吉斯斯坦", "Киргизия", 2001),
+        State("TJK", "Tajikistan", "塔吉克斯坦", "Таджикистан", 2001),
+        State("UZB", "Uzbekistan", "乌兹别克斯坦", "Узбекистан", 2001),
+        State("IND", "India", "印度", "Индия", 2017),
+        State("PAK", "Pakistan", "巴基斯坦", "Пакистан", 2017),
+        State("IRN", "Iran", "伊朗", "Иран", 2023),
+        State("BLR", "Belarus", "白俄罗斯", "Белоруссия", 2024),
+    )
+}
+
+STATE_CODES: tuple[str, ...] = tuple(MEMBERS)
+
+
+def is_member(code: str, year: int | None = None) -> bool:
+    """True when `code` is a member state (in `year`, if given)."""
+    state = MEMBERS.get(code)
+    if state is None:
+        return False
+    return year is None or year >= state.member_since

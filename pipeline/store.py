@@ -1,0 +1,300 @@
+"""The store: documents, their original bytes, passages and mentions, through SQLAlchemy Core.
+
+SQLite by default (a file under $SCOTRACK_HOME); any SQLAlchemy URL, PostgreSQL included, works.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import (
+    Boolean, Column, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text, create_engine,
+    delete, event, func, insert, select, update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from .errors import ScotrackError, StoreVersionError
+from .records import Document
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+meta_table = Table(
+    "meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+blobs = Table(
+    "blobs", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=True),  # NULL only when the input exceeded the keep limit
+)
+
+documents = Table(
+    "documents", metadata,
+    Column("doc_id", String(200), primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("provenance", Text),
+    Column("title", Text),
+    Column("date", String(40)),
+    Column("year", Integer),
+    Column("doc_type", String(20)),
+    Column("lang", String(8)),
+    Column("declared_lang", String(8)),
+    Column("speaker_state", String(3)),
+    Column("licence", Text),
+    Column("sha256", String(64), ForeignKey("blobs.sha256"), nullable=False),
+    Column("text_sha256", String(64)),
+    Column("fmt", String(8)),
+    Column("encoding", String(32)),
+    Column("text", Text),
+    Column("relevant", Boolean, nullable=False, default=False),
+    Column("status", String(12), nullable=False),
+    Column("reason", Text),
+    Column("duplicate_of", String(200)),
+    Column("n_passages", Integer, nullable=False, default=0),
+    Column("cleaning", Text),
+    Column("ingested_at", String(32), nullable=False),
+    Column("pipeline_version", String(32), nullable=False),
+)
+Index("ix_documents_sha256", documents.c.sha256)
+Index("ix_documents_text_sha256", documents.c.text_sha256)
+
+passages = Table(
+    "passages", metadata,
+    Column("passage_id", String(220), primary_key=True),
+    Column("doc_id", String(200), ForeignKey("documents.doc_id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("relevant", Boolean, nullable=False),
+    Column("tokens", Text, nullable=False),
+)
+Index("ix_passages_doc", passages.c.doc_id, passages.c.position)
+
+mentions = Table(
+    "mentions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("passage_id", String(220), ForeignKey("passages.passage_id"), nullable=False),
+    Column("state", String(3), nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("surface", Text, nullable=False),
+    Column("how", String(12), nullable=False),
+)
+Index("ix_mentions_passage", mentions.c.passage_id)
+Index("ix_mentions_state", mentions.c.state)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def passage_id(doc_id: str, position: int) -> str:
+    return f"{doc_id}#{position:04d}"
+
+
+class Store:
+    """All reads and writes of scotrack's data; one transaction per document written."""
+
+    def __init__(self, url: str):
+        self.url = url
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.engine: Engine = create_engine(url, future=True)
+        except (SQLAlchemyError, ImportError) as exc:
+            raise ScotrackError(f"cannot open the store at {url}: {exc}") from None
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._migrate()
+
+    # -- schema ---------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        try:
+            with self.engine.begin() as conn:
+                metadata.create_all(conn)
+                row = conn.execute(select(meta_table.c.value).where(meta_table.c.key == "schema_version")).first()
+                if row is None:
+                    conn.execute(insert(meta_table).values(key="schema_version", value=str(SCHEMA_VERSION)))
+                elif int(row.value) > SCHEMA_VERSION:
+                    raise StoreVersionError(
+                        f"the store at {self.url} has schema version {row.value}, newer than this scotrack "
+                        f"understands ({SCHEMA_VERSION}); upgrade scotrack or point SCOTRACK_HOME elsewhere")
+        except OperationalError as exc:
+            raise ScotrackError(f"cannot use the store at {self.url}: {exc.orig}") from None
+
+    def schema_version(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(meta_table.c.value).where(meta_table.c.key == "schema_version")).scalar())
+
+    # -- writes ---------------------------------------------------------------------------
+    def write_document(self, doc: Document, doc_id: str, pipeline_version: str, keep_bytes: bool = True) -> None:
+        """Insert or replace one document with its bytes, passages and mentions, atomically."""
+        m = doc.meta
+        row = dict(
+            doc_id=doc_id, source=m.source, provenance=m.provenance, title=m.title, date=m.date,
+            year=m.year,
+            doc_type=m.doc_type, lang=doc.lang, declared_lang=m.lang, speaker_state=m.speaker_state,
+            licence=m.licence, sha256=doc.sha256, text_sha256=doc.text_sha256, fmt=doc.fmt, encoding=doc.encoding,
+            text=doc.text or None, relevant=doc.relevant, status=doc.status, reason=doc.reason,
+            duplicate_of=doc.duplicate_of, n_passages=len(doc.passages), cleaning=json.dumps(doc.cleaning),
+            ingested_at=_now(), pipeline_version=pipeline_version,
+        )
+        with self.engine.begin() as conn:
+            if conn.execute(select(blobs.c.sha256).where(blobs.c.sha256 == doc.sha256)).first() is None:
+                conn.execute(insert(blobs).values(sha256=doc.sha256, size=len(doc.raw),
+                                                  data=doc.raw if keep_bytes else None))
+            old = conn.execute(select(passages.c.passage_id).where(passages.c.doc_id == doc_id)).scalars().all()
+            if old:
+                conn.execute(delete(mentions).where(mentions.c.passage_id.in_(old)))
+                conn.execute(delete(passages).where(passages.c.doc_id == doc_id))
+            if conn.execute(select(documents.c.doc_id).where(documents.c.doc_id == doc_id)).first():
+                conn.execute(update(documents).where(documents.c.doc_id == doc_id).values(**row))
+            else:
+                conn.execute(insert(documents).values(**row))
+            p_rows, m_rows = [], []
+            for p in doc.passages:
+                pid = passage_id(doc_id, p.position)
+                p_rows.append(dict(passage_id=pid, doc_id=doc_id, position=p.position, start=p.start, end=p.end,
+                                   text=p.text, lang=p.lang, kind=p.kind, relevant=p.relevant,
+                                   tokens=json.dumps(p.tokens, ensure_ascii=False)))
+                m_rows.extend(dict(passage_id=pid, state=x.state, start=x.start, end=x.end, surface=x.surface,
+                                   how=x.how) for x in p.mentions)
+            if p_rows:
+                conn.execute(insert(passages), p_rows)
+            if m_rows:
+                conn.execute(insert(mentions), m_rows)
+
+    # -- reads ----------------------------------------------------------------------------
+    def doc_by_sha(self, sha256: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(documents.c.doc_id, documents.c.status, documents.c.source)
+                               .where(documents.c.sha256 == sha256).order_by(documents.c.ingested_at)).first()
+        return row._asdict() if row else None
+
+    def doc_by_text_sha(self, text_sha256: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(documents.c.doc_id).where(
+                documents.c.text_sha256 == text_sha256, documents.c.status == "ingested")).scalars().first()
+
+    def doc_source(self, doc_id: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(documents.c.source).where(documents.c.doc_id == doc_id)).scalar()
+
+    def documents(self, status: str | None = None) -> list[dict]:
+        q = select(documents.c.doc_id, documents.c.source, documents.c.provenance, documents.c.title,
+                   documents.c.lang, documents.c.doc_type, documents.c.date, documents.c.year,
+                   documents.c.speaker_state, documents.c.licence, documents.c.status, documents.c.reason,
+                   documents.c.duplicate_of, documents.c.relevant, documents.c.n_passages.label("passages"),
+                   documents.c.fmt, documents.c.encoding, documents.c.sha256).order_by(documents.c.doc_id)
+        if status:
+            q = q.where(documents.c.status == status)
+        with self.engine.connect() as conn:
+            return [r._asdict() for r in conn.execute(q)]
+
+    def document(self, doc_id: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(documents).where(documents.c.doc_id == doc_id)).first()
+        if row is None:
+            return None
+        d = row._asdict()
+        d["cleaning"] = json.loads(d["cleaning"] or "{}")
+        return d
+
+    def original_bytes(self, sha256: str) -> bytes | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(blobs.c.data).where(blobs.c.sha256 == sha256)).scalar()
+
+    def passages(self, doc_id: str | None = None, state: str | None = None, relevant: bool | None = None,
+                 limit: int | None = None) -> Iterator[dict]:
+        q = select(passages).order_by(passages.c.doc_id, passages.c.position)
+        if doc_id:
+            q = q.where(passages.c.doc_id == doc_id)
+        if relevant is not None:
+            q = q.where(passages.c.relevant == relevant)
+        if state:
+            q = q.where(passages.c.passage_id.in_(select(mentions.c.passage_id).where(mentions.c.state == state)))
+        if limit:
+            q = q.limit(limit)
+        with self.engine.connect() as conn:
+            rows = [r._asdict() for r in conn.execute(q)]
+            by_pid: dict[str, list[dict]] = {}
+            for chunk in _chunks([r["passage_id"] for r in rows], 500):
+                for mr in conn.execute(select(mentions).where(mentions.c.passage_id.in_(chunk))
+                                       .order_by(mentions.c.passage_id, mentions.c.start)):
+                    by_pid.setdefault(mr.passage_id, []).append(
+                        dict(state=mr.state, start=mr.start, end=mr.end, surface=mr.surface, how=mr.how))
+        for r in rows:
+            r["tokens"] = json.loads(r["tokens"])
+            r["mentions"] = by_pid.get(r["passage_id"], [])
+            r["states"] = sorted({m["state"] for m in r["mentions"]})
+            yield r
+
+    def summary(self) -> dict:
+        """Counts for the main job's report."""
+        with self.engine.connect() as conn:
+            docs = conn.execute(select(documents.c.status, documents.c.lang, documents.c.doc_type, documents.c.year,
+                                       func.count()).group_by(documents.c.status, documents.c.lang,
+                                                              documents.c.doc_type, documents.c.year)).all()
+            n_pass = conn.execute(select(func.count()).select_from(passages)).scalar()
+            n_rel = conn.execute(select(func.count()).select_from(passages).where(passages.c.relevant)).scalar()
+            by_state = dict(conn.execute(select(mentions.c.state, func.count()).group_by(mentions.c.state)).all())
+            by_state_rel = dict(conn.execute(
+                select(mentions.c.state, func.count(func.distinct(mentions.c.passage_id)))
+                .join(passages, passages.c.passage_id == mentions.c.passage_id)
+                .where(passages.c.relevant).group_by(mentions.c.state)).all())
+            rejected = conn.execute(select(documents.c.doc_id, documents.c.source, documents.c.reason)
+                                    .where(documents.c.status == "rejected").order_by(documents.c.doc_id)).all()
+        return dict(doc_groups=[tuple(r) for r in docs], passages=n_pass, relevant_passages=n_rel,
+                    mentions_by_state=by_state, relevant_passages_by_state=by_state_rel,
+                    rejected=[r._asdict() for r in rejected])
+
+    def count(self, table: str) -> int:
+        t = metadata.tables[table]
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(t)).scalar()
+
+    def integrity_problems(self) -> list[str]:
+        """Cross-table inconsistencies (used by tests after an interrupted ingest)."""
+        problems = []
+        with self.engine.connect() as conn:
+            for doc_id, n, actual in conn.execute(
+                    select(documents.c.doc_id, documents.c.n_passages, func.count(passages.c.passage_id))
+                    .outerjoin(passages, passages.c.doc_id == documents.c.doc_id).group_by(documents.c.doc_id,
+                                                                                         documents.c.n_passages)):
+                if n != actual:
+                    problems.append(f"{doc_id}: n_passages {n} but {actual} passages stored")
+            orphans = conn.execute(select(func.count()).select_from(passages).where(
+                ~passages.c.doc_id.in_(select(documents.c.doc_id)))).scalar()
+            if orphans:
+                problems.append(f"{orphans} passages without a document")
+            nob = conn.execute(select(func.count()).select_from(documents).where(
+                ~documents.c.sha256.in_(select(blobs.c.sha256)))).scalar()
+            if nob:
+                problems.append(f"{nob} documents without their original bytes")
+        return problems
+
+
+def _chunks(items: list, n: int) -> Iterable[list]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
