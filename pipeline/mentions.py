@@ -30,21 +30,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pipeline.records import Mention
 from pipeline.states import MEMBERS
 
-__all__ = ["Mention", "find_mentions", "HOWS", "LANGS"]
+__all__ = ["HOWS", "LANGS", "Mention", "find_mentions"]
 
 HOWS = ("name", "adjective", "side", "capital", "leader", "abbrev", "speaker")
 LANGS = ("zh", "en", "ru")
-
-
-@dataclass(frozen=True)
-class Mention:
-    state: str  # ISO3 member code from pipeline.states.MEMBERS
-    start: int  # character offsets into the text passed in
-    end: int
-    surface: str  # text[start:end]
-    how: str  # one of HOWS
 
 
 @dataclass(frozen=True)
@@ -70,28 +62,61 @@ _ZH_ABBREV = {
 }
 # Abbreviations of non-members that may sit inside a run (中俄蒙三国, 中阿巴三方);
 # they produce no mention.
-_ZH_OTHER = "美日韩蒙欧非阿土越老缅泰柬朝法德英澳以"
-_ZH_MEMBER_EL = r"(?:白俄(?!罗斯)|[中俄哈吉塔乌印巴伊白])"
+_ZH_OTHER = "美日韩蒙欧非阿土越缅泰柬朝法德英澳"
+# 白 is Belarus only where 白俄 is not (one parse per run: no exponential backtracking).
+_ZH_MEMBER_EL = r"(?:白俄(?!罗斯)|白(?!俄)|[中俄哈吉塔乌印巴伊])"
+_ZH_RUN_MAX = 10  # elements after the first; bounds the work per start position
 _ZH_OTHER_EL = f"[{_ZH_OTHER}]"
+# Characters after which a state character is the end of an ordinary word: 其中, 打印, 明白, 灯塔 ...
+_ZH_NOT_AFTER = {
+    "中": "其集之当空心手暗从正命高初途华居适",
+    "印": "打影复烙刊翻排油铅付盖脚手",
+    "白": "明空黑蛋坦表告独洁雪苍",
+    "塔": "灯宝铁水金佛高",
+    "巴": "下嘴尾泥锅结",
+    "哈": "哈",
+    "伊": "木",
+    "吉": "大",
+    "乌": "金",
+}
+
+
+def _zh_free(ch: str) -> str:
+    """The state character `ch` where it does not end a preceding word."""
+    before = _ZH_NOT_AFTER.get(ch)
+    return f"(?<![{before}]){ch}" if before else ch
+
+
+# A member element that starts a run (白俄 before 白).
+_ZH_MEMBER_FIRST = "(?:" + "|".join(
+    [_zh_free("白") + "俄(?!罗斯)", _zh_free("白") + "(?!俄)"] + [_zh_free(ch) for ch in "中俄哈吉塔乌印巴伊"]
+) + ")"
 # Words that make a run of abbreviations a compound (中俄关系, 印巴两国, 中吉乌铁路 ...).
 _ZH_CONTEXT = (
-    "关系", "两国", "三国", "四国", "五国", "六国", "多国", "双边", "双方", "三方", "多方", "边界", "边境",
-    "界河", "合作", "友好", "友谊", "战略", "铁路", "公路", "管道", "天然气", "油气", "石油", "元首", "外长",
-    "防长", "总理", "总统", "首脑", "领导人", "联合", "之间", "间", "签署", "经贸", "贸易", "经济", "睦邻",
-    "全面", "伙伴", "建交", "会谈", "会晤", "峰会", "军演", "联演", "演习", "两军", "军事", "国防", "安全",
-    "反恐", "议会", "人文", "能源", "投资", "互信", "协作", "高层", "科技", "农业", "务实", "传统", "政府",
-    "企业", "青年", "媒体", "文化", "旅游", "地方", "博览会", "工业园", "走廊", "口岸", "航线", "班列",
+    "关系", "两国", "三国", "四国", "五国", "六国", "多国", "双边", "双方", "三方", "多方", "双多边", "边界",
+    "边境", "界河", "合作", "友好", "友谊", "战略", "铁路", "公路", "管道", "天然气", "油气", "石油", "元首",
+    "外长", "防长", "总理", "总统", "首脑", "领导人", "联合", "之间", "间", "签署", "经贸", "贸易", "经济",
+    "睦邻", "全面", "伙伴", "建交", "会谈", "会晤", "峰会", "军演", "联演", "演习", "两军", "军事", "国防",
+    "安全", "反恐", "议会", "人文", "能源", "投资", "互信", "协作", "高层", "科技", "农业", "务实", "传统",
+    "政府", "企业", "青年", "媒体", "文化", "旅游", "地方", "博览会", "工业", "走廊", "口岸", "航线", "班列",
     "商会", "智库", "命运共同体", "新时代", "铁杆", "冲突", "局势", "谈判", "和谈", "停火", "对话", "磋商",
-    "委员会", "政府间", "交流", "共同", "友城", "货运", "跨境",
+    "委员会", "政府间", "交流", "共同", "友城", "货运", "跨境", "全天候", "永久", "执政党", "体育", "人民",
+    "世代", "政治", "原油", "资源", "高质量", "高水平", "全方位", "中长期", "相互", "携手", "文化年", "教育",
+    "自贸", "执法", "东线", "西线", "历史",
 )
 _ZH_CONTEXT_RX = "|".join(sorted(_ZH_CONTEXT, key=len, reverse=True))
-# Characters after which 中/印/白/塔 ... end an ordinary word (其中, 集中, 打印, 明白, 灯塔).
-_ZH_RUN_NOT_AFTER = "其集之当空心手暗从正命高初途期华居适打影复烙刊翻排油铅付盖明黑蛋坦表灯宝铁金佛"
+# A run that begins or ends with 中 (中俄是..., 哈中有着...) may also be followed by these: the run is
+# then the subject or a modifier.  Not for other runs: 哈吉, 巴塔 ... occur inside transliterated names.
+_ZH_CONTEXT_CHN = "[是在要将也都还同为互均有已视的之与和及等各两三四五六全共第再]|始终|保持|坚定|坚持|作为|贡献|力量|成功"
 _ZH_FUSED = (
-    f"(?<![{_ZH_RUN_NOT_AFTER}])"
-    f"(?:{_ZH_OTHER_EL}、?)*{_ZH_MEMBER_EL}(?:、?{_ZH_OTHER_EL})*、?{_ZH_MEMBER_EL}"
-    f"(?:、?(?:{_ZH_MEMBER_EL}|{_ZH_OTHER_EL}))*"
+    f"(?:{_ZH_OTHER_EL}、?(?:{_ZH_OTHER_EL}、?){{0,3}}{_ZH_MEMBER_EL}|{_ZH_MEMBER_FIRST})"
+    f"(?:、?{_ZH_OTHER_EL}){{0,3}}、?{_ZH_MEMBER_EL}"
+    f"(?:、?(?:{_ZH_MEMBER_EL}|{_ZH_OTHER_EL})){{0,{_ZH_RUN_MAX}}}"
     f"(?=(?:{_ZH_CONTEXT_RX}))"
+)
+_ZH_FUSED_CHN = (
+    f"{_zh_free('中')}(?:、?{_ZH_MEMBER_EL}){{1,{_ZH_RUN_MAX}}}(?={_ZH_CONTEXT_CHN})",
+    f"{_ZH_MEMBER_FIRST}(?:、?{_ZH_MEMBER_EL}){{0,{_ZH_RUN_MAX}}}、?中(?={_ZH_CONTEXT_CHN})",
 )
 _ZH_FUSED_EL_RX = re.compile(r"白俄|[中俄哈吉塔乌印巴伊白]")
 
@@ -131,6 +156,7 @@ _ZH: tuple[_Entry, ...] = (
     _e("IND", "leader", "苏杰生", since=2015),
     _e("PAK", "leader", f"(?:纳瓦兹|夏巴兹|沙巴兹){_ZH_DOT}?谢里夫", "谢里夫", since=1990),
     _e("PAK", "leader", f"伊姆兰{_ZH_DOT}?汗", since=1996),
+    _e("PAK", "leader", "夏巴兹", since=1997),
     _e("PAK", "leader", "穆沙拉夫", since=1998),
     _e("PAK", "leader", "扎尔达里", since=1990),
     _e("IRN", "leader", "(?<![布克格])莱希(?![特滕])", since=2014),
@@ -157,27 +183,27 @@ _ZH: tuple[_Entry, ...] = (
     _e("PAK", "capital", "伊斯兰堡"),
     _e("IRN", "capital", "德黑兰"),
     _e("BLR", "capital", "明斯克"),
-    _e("KAZ", "capital", "阿斯塔纳", "努尔苏丹"),
+    _e("KAZ", "capital", "阿斯塔纳(?!进程|模式|和谈)", "努尔苏丹"),
     _e("KGZ", "capital", "比什凯克"),
     _e("TJK", "capital", "杜尚别"),
     _e("UZB", "capital", "塔什干"),
     # side forms
-    _e("CHN", "side", f"(?<![{_ZH_RUN_NOT_AFTER}])中方{_ZH_SIDE_NOT}"),
-    _e("BLR", "side", f"白俄方{_ZH_SIDE_NOT}", f"(?<![{_ZH_RUN_NOT_AFTER}])白方{_ZH_SIDE_NOT}"),
+    _e("CHN", "side", f"{_zh_free('中')}方{_ZH_SIDE_NOT}"),
+    _e("BLR", "side", f"白俄方{_ZH_SIDE_NOT}", f"{_zh_free('白')}方{_ZH_SIDE_NOT}"),
     _e("RUS", "side", f"俄方{_ZH_SIDE_NOT}"),
-    _e("KAZ", "side", f"(?<!哈)哈方{_ZH_SIDE_NOT}"),
-    _e("KGZ", "side", f"(?<![大])吉方{_ZH_SIDE_NOT}"),
-    _e("TJK", "side", f"(?<![{_ZH_RUN_NOT_AFTER}])塔方{_ZH_SIDE_NOT}"),
-    _e("UZB", "side", f"乌方{_ZH_SIDE_NOT}"),
-    _e("IND", "side", f"(?<![{_ZH_RUN_NOT_AFTER}])印方{_ZH_SIDE_NOT}"),
-    _e("PAK", "side", f"(?<![{_ZH_RUN_NOT_AFTER}])巴方{_ZH_SIDE_NOT}"),
-    _e("IRN", "side", f"伊方{_ZH_SIDE_NOT}"),
+    _e("KAZ", "side", f"{_zh_free('哈')}方{_ZH_SIDE_NOT}"),
+    _e("KGZ", "side", f"{_zh_free('吉')}方{_ZH_SIDE_NOT}"),
+    _e("TJK", "side", f"{_zh_free('塔')}方{_ZH_SIDE_NOT}"),
+    _e("UZB", "side", f"{_zh_free('乌')}方{_ZH_SIDE_NOT}"),
+    _e("IND", "side", f"{_zh_free('印')}方{_ZH_SIDE_NOT}"),
+    _e("PAK", "side", f"{_zh_free('巴')}方{_ZH_SIDE_NOT}"),
+    _e("IRN", "side", f"{_zh_free('伊')}方{_ZH_SIDE_NOT}"),
     # adjectives / demonym stems (not the Chinese ethnic minorities 哈萨克族 ...)
     _e("KAZ", "adjective", "哈萨克(?!族)"),
     _e("TJK", "adjective", "塔吉克(?!族)"),
     _e("UZB", "adjective", "乌兹别克(?!族)"),
     # abbreviations
-    _e("FUSED", "abbrev", _ZH_FUSED),
+    _e("FUSED", "abbrev", _ZH_FUSED, *_ZH_FUSED_CHN),
     _e("BLR", "abbrev", "白俄(?!罗斯)"),
 )
 
@@ -254,7 +280,10 @@ _EN_INNER: tuple[_Entry, ...] = (
     _e("RUS", "leader", "Mishustin", since=2020),
     _e("IND", "leader", "Modi", since=2001),
     _e("IND", "leader", "Jaishankar", since=2015),
-    _e("PAK", "leader", "(?<!Sheikh )Sharif", since=1990),
+    # Bare "Sharif" is mostly al-Quds al-Sharif or Mazar-i-Sharif: only after a given name or a title.
+    _e("PAK", "leader", rf"(?:Nawaz|Shehbaz|Shahbaz|Shebaz){_S}Sharif",
+       *(rf"(?<={re.escape(t)} )Sharif" for t in ("Minister", "Mr.", "Mr", "President", "Premier", "PM")),
+       since=1990),
     _e("PAK", "leader", rf"Imran{_S}Khan", since=1996),
     _e("PAK", "leader", "Musharraf", since=1998),
     _e("PAK", "leader", "Zardari", since=1990),
@@ -282,7 +311,8 @@ _EN_INNER: tuple[_Entry, ...] = (
     _e("PAK", "capital", "Islamabad"),
     _e("IRN", "capital", "Tehran", "Teheran"),
     _e("BLR", "capital", rf"Minsk(?!{_S}(?:Group|group|[Pp]rocess))"),
-    _e("KAZ", "capital", "Astana", rf"Nur{_HY}Sultan"),
+    _e("KAZ", "capital", rf"Astana(?!{_S}(?:process|format|talks|channels?|peace|guarantors?|group))",
+       rf"Nur{_HY}Sultan"),
     _e("KGZ", "capital", "Bishkek"),
     _e("TJK", "capital", "Dushanbe"),
     _e("UZB", "capital", "Tashkent"),
@@ -311,12 +341,12 @@ _EN_INNER: tuple[_Entry, ...] = (
     # abbreviations: Sino-Russian, Indo-Pakistani
     _e("CHN", "abbrev", rf"Sino(?={_HY}[A-Z])"),
     _e("IND", "abbrev",
-       rf"Indo(?={_HY}(?:Pak|Soviet|Russia|US\b|U\.S|American|Sri|Bangla|Nepal|Bhutan|Iran|Afghan|Japan|Sino|China{_S}(?!war)))"),
+       rf"Indo(?={_HY}(?:Pak|Soviet|Russia|US\b|U\.S|American|Sri|Bangla|Nepal|Bhutan|Iran|Afghan|Japan|Sino))"),
 )
 # Word-bound every English entry.
 _EN = tuple(_Entry(e.state, e.how, tuple(rf"\b{p}\b" for p in e.patterns), e.since) for e in _EN_INNER)
 _EN_SPEAKER = _e("SPEAKER", "speaker",
-                 r"\b(?:[Ww]e|WE|[Oo]urs?|OURS?|[Uu]s|[Oo]urselves|OURSELVES)\b(?![.’']?\w)")
+                 r"\b(?:[Ww]e|WE|[Oo]urs?|OURS?|[Uu]s|[Oo]urselves|OURSELVES)\b")
 
 # ---------------------------------------------------------------------------
 # Russian
@@ -327,7 +357,7 @@ _ADJ_F = r"(?:ая|ой|ую|ою)"  # feminine singular (сторона, рес
 _N_STAN = r"(?:а|у|ом|е)?"  # Пакистан, -а, -у, -ом, -е
 _N_IJA = r"(?:я|и|ю|ей|ею)"  # Россия, -и, -ю, -ей
 _SUR = r"(?:а|у|ым|ом|е)?"  # Путин, -а, -у, -ым, -е
-_REP = rf"Республик(?:а|и|е|у|ой|ою)"
+_REP = r"Республик(?:а|и|е|у|ой|ою)"
 _DEMO_C = r"(?:а|у|ем|е|ы|ев|ам|ами|ах)"  # китайц-ы, пакистанц-ев ...
 _DEMO = r"(?:ы|ов|ам|ами|ах|а|у|ом|е)?"  # таджик-и, узбек-ов ...
 
@@ -370,8 +400,8 @@ _RU_INNER: tuple[_Entry, ...] = (
     _e("RUS", "leader", f"Мишустин{_SUR}", since=2020),
     _e("IND", "leader", "Моди", since=2001),
     _e("IND", "leader", "Джайшанкар(?:а|у|ом|е)?", since=2015),
-    _e("PAK", "leader", f"Шариф{_SUR}", since=1990),
-    _e("PAK", "leader", rf"Имран(?:а|у|ом|е)?\s+Хан(?:а|у|ом|е)?", since=1996),
+    _e("PAK", "leader", rf"(?<![-‐])(?<!аль )(?<!Аль )Шариф{_SUR}", since=1990),
+    _e("PAK", "leader", r"Имран(?:а|у|ом|е)?\s+Хан(?:а|у|ом|е)?", since=1996),
     _e("PAK", "leader", f"Мушарраф{_SUR}", since=1998),
     _e("PAK", "leader", "Зардари", since=1990),
     _e("IRN", "leader", "Раиси", since=2014),
@@ -386,7 +416,7 @@ _RU_INNER: tuple[_Entry, ...] = (
     _e("UZB", "leader", f"Мирзи[её]ев{_SUR}", since=2003),
     _e("UZB", "leader", f"Каримов{_SUR}", since=1989),
     _e("TJK", "leader", f"Рахмонов{_SUR}", f"Рахмон{_SUR}", since=1992),
-    _e("KGZ", "leader", f"Д?жапаров{_SUR}", since=2005),
+    _e("KGZ", "leader", f"Жапаров{_SUR}", f"Джапаров{_SUR}", since=2005),
     _e("KGZ", "leader", f"Ж[еэ]энбеков{_SUR}", f"Жеенбеков{_SUR}", since=2007),
     _e("KGZ", "leader", f"Атамбаев{_SUR}", since=2007),
     _e("KGZ", "leader", f"Бакиев{_SUR}", since=2000),
@@ -416,7 +446,7 @@ _RU_INNER: tuple[_Entry, ...] = (
     # adjectives and demonyms
     _e("CHN", "adjective", _ru_adj("китайск"), rf"[Кк]ита(?:ец|йц{_DEMO_C})"),
     _e("RUS", "adjective", _ru_adj("российск"), r"[Рр]усско(?=[-‐–])",
-       r"[Рр]оссиян(?:ин|ина|ину|ином|ине|е|ам|ами|ах)?"),
+       r"[Рр]оссиян(?:ин|ина|ину|ином|ине|е|ам|ами|ах)?", r"[Рр]оссиянк(?:а|и|е|у|ой|ам|ами|ах)?"),
     _e("KAZ", "adjective", _ru_adj("казахстанск", "казахск"), f"[Кк]азахстанц{_DEMO_C}", f"[Кк]азах{_DEMO}"),
     _e("KGZ", "adjective", _ru_adj("кыргызстанск", "кыргызск", "киргизск"), f"[Кк]ыргыз{_DEMO}",
        f"[Кк]иргиз{_DEMO}"),
@@ -452,8 +482,102 @@ _SPECS: dict[str, tuple[tuple[_Entry, ...], _Entry]] = {
 
 _CACHE: dict[tuple[str, bool], tuple[re.Pattern[str], dict[str, _Entry]]] = {}
 
+_META = set("\\.^$*+?{}()|[]")
+
+
+def _close(p: str, i: int) -> int:
+    """Index of the bracket closing the one opened at p[i] ('(' or '[')."""
+    if p[i] == "[":
+        j = i + 1
+        while p[j] != "]":
+            j += 2 if p[j] == "\\" else 1
+        return j
+    depth, j = 0, i
+    while True:
+        ch = p[j]
+        if ch == "\\":
+            j += 2
+            continue
+        if ch == "[":
+            j = _close(p, j) + 1
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return j
+        j += 1
+
+
+def _split_top(body: str) -> list[str]:
+    """Split an alternation at its top-level bars."""
+    parts, depth, cur, j = [], 0, 0, 0
+    while j < len(body):
+        ch = body[j]
+        if ch == "\\":
+            j += 2
+            continue
+        if ch == "[":
+            j = _close(body, j) + 1
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(body[cur:j])
+            cur = j + 1
+        j += 1
+    parts.append(body[cur:])
+    return parts
+
+
+def _leads(p: str) -> list[tuple[str, str]]:
+    """Rewrite a pattern as [(first literal character, regex for the rest)].
+
+    Python's re only skips quickly over positions where no match can start when every branch
+    of the top-level alternation begins with a literal character; so leading \\b and negative
+    lookbehinds are moved after the first character ((?<!X)c... -> c(?<!Xc)...), and leading
+    character classes and (?:a|b) groups are expanded.
+    """
+    behind: list[str] = []
+    i = 0
+    while True:
+        if p.startswith("\\b", i):
+            behind.append("(?<!\\w)")
+            i += 2
+        elif p.startswith("(?<!", i) or p.startswith("(?<=", i):
+            j = _close(p, i)
+            behind.append(p[i:j + 1])
+            i = j + 1
+        else:
+            break
+    prefix = "".join(behind)
+    if p.startswith("(?:", i):
+        j = _close(p, i)
+        if j + 1 < len(p) and p[j + 1] in "?*+{":
+            raise ValueError(f"optional group at the start of {p!r}")
+        rest = p[j + 1:]
+        return [lead for alt in _split_top(p[i + 3:j]) for lead in _leads(prefix + alt + rest)]
+    if p[i] == "[":
+        j = _close(p, i)
+        chars = p[i + 1:j]
+        if any(ch in _META or ch == "-" for ch in chars) or chars.startswith("^"):
+            raise ValueError(f"leading class too complex in {p!r}")
+        heads, rest = list(chars), p[j + 1:]
+    else:
+        heads, rest = [p[i]], p[i + 1:]
+        if heads[0] in _META:
+            raise ValueError(f"pattern {p!r} does not start with a literal")
+    if rest[:1] in ("?", "*", "+", "{"):
+        raise ValueError(f"optional first character in {p!r}")
+    # (?<!X) before c is (?<!Xc) after it; the same for (?<=X).
+    return [(c, "".join(f"{b[:4]}(?:{b[4:-1]}){re.escape(c)})" for b in behind) + rest) for c in heads]
+
 
 def _compiled(lang: str, with_speaker: bool) -> tuple[re.Pattern[str], dict[str, _Entry]]:
+    """The language's gazetteer as one regex, a trie on the first character; groups name entries."""
     key = (lang, with_speaker)
     hit = _CACHE.get(key)
     if hit is not None:
@@ -461,29 +585,31 @@ def _compiled(lang: str, with_speaker: bool) -> tuple[re.Pattern[str], dict[str,
     entries, speaker = _SPECS[lang]
     if with_speaker:
         entries = entries + (speaker,)
-    parts: list[str] = []
-    groups: dict[str, _Entry] = {}
+    by_char: dict[str, list[tuple[int, str]]] = {}
     for i, entry in enumerate(entries):
         for p in entry.patterns:
             if re.compile(p).groups:  # a capturing group would break m.lastgroup
                 raise AssertionError(f"capturing group in gazetteer pattern {p!r}")
-        name = f"g{i}"
-        groups[name] = entry
-        parts.append(f"(?P<{name}>{'|'.join(entry.patterns)})")
-    rx = re.compile("|".join(parts))
+            for c, rest in _leads(p):
+                by_char.setdefault(c, []).append((i, rest))
+    groups: dict[str, _Entry] = {}
+    branches: list[str] = []
+    for c, rests in by_char.items():
+        alts: list[str] = []
+        k = 0
+        while k < len(rests):  # consecutive rests of one entry share a group (order kept)
+            i = rests[k][0]
+            same = []
+            while k < len(rests) and rests[k][0] == i:
+                same.append(rests[k][1])
+                k += 1
+            name = f"g{i}_{len(groups)}"
+            groups[name] = entries[i]
+            alts.append(f"(?P<{name}>{'|'.join(same)})")
+        branches.append(f"{re.escape(c)}(?:{'|'.join(alts)})")
+    rx = re.compile("|".join(branches))
     _CACHE[key] = (rx, groups)
     return rx, groups
-
-
-def _no_overlap(mentions: list[Mention]) -> list[Mention]:
-    mentions.sort(key=lambda m: (m.start, -(m.end - m.start)))
-    out: list[Mention] = []
-    end = -1
-    for m in mentions:
-        if m.start >= end:
-            out.append(m)
-            end = m.end
-    return out
 
 
 def find_mentions(text: str, lang: str, *, speaker_state: str | None = None,
@@ -515,12 +641,14 @@ def find_mentions(text: str, lang: str, *, speaker_state: str | None = None,
         out.append(Mention(state, start, end, text[start:end], how))
     if lang == "zh" and out:
         out = _zh_disambiguate(text, out)
+    if any(m.how == "adjective" and m.state in _ETHNIC_STATES for m in out):
+        out = _drop_afghan_ethnic(text, lang, out)
     return out
 
 
 def _split_fused(text: str, start: int, end: int) -> list[Mention]:
     """中吉乌 -> three one-character mentions; 乌 next to 俄 is Ukraine and is dropped."""
-    els = [(m.start() + start, m.end() + start, m.group()) for m in _ZH_FUSED_EL_RX.finditer(text, start, end)]
+    els = [(m.start(), m.end(), m.group()) for m in _ZH_FUSED_EL_RX.finditer(text, start, end)]
     out = []
     for i, (s, e, el) in enumerate(els):
         if el == "乌" and any(
@@ -532,6 +660,25 @@ def _split_fused(text: str, start: int, end: int) -> list[Mention]:
 
 
 _ZH_ONE_CHAR_HOWS = ("abbrev", "side")
+
+# "Tajiks, Uzbeks, Hazaras and Pashtuns" are Afghanistan's peoples, not the member states: a
+# Central Asian demonym near another Afghan ethnonym is dropped.
+_ETHNIC_STATES = frozenset({"TJK", "UZB", "KAZ", "KGZ"})
+_AFGHAN_ETHNIC = {
+    "en": re.compile(r"Hazara|Pashtun|Pushtun|Pakhtoon|Pashtoon|Pukhtoon|Baluch|Aimaq|Aimak|Nuristani"),
+    "ru": re.compile(r"[Хх]азар[еа]й|[Пп]уштун|[Бб]елудж"),
+    "zh": re.compile("哈扎拉|普什图|俾路支"),
+}
+_ETHNIC_WINDOW = 100
+
+
+def _drop_afghan_ethnic(text: str, lang: str, mentions: list[Mention]) -> list[Mention]:
+    rx = _AFGHAN_ETHNIC[lang]
+    return [
+        m for m in mentions
+        if not (m.how == "adjective" and m.state in _ETHNIC_STATES
+                and rx.search(text, max(0, m.start - _ETHNIC_WINDOW), m.end + _ETHNIC_WINDOW))
+    ]
 
 
 def _zh_disambiguate(text: str, mentions: list[Mention]) -> list[Mention]:

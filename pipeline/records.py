@@ -10,11 +10,13 @@ LANGS = ("zh", "en", "ru")
 
 @dataclass(frozen=True)
 class Mention:
-    state: str
+    """A member state named in a passage; offsets are into the passage's text."""
+
+    state: str  # ISO3 member code
     start: int
     end: int
-    surface: str
-    how: str
+    surface: str  # text[start:end]
+    how: str  # name, adjective, side, capital, leader, abbrev or speaker
 
 
 @dataclass

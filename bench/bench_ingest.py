@@ -1,0 +1,100 @@
+"""Benchmark of the ingest path on the bundled Chinese text, against raw jieba in the same run.
+
+Prints: raw `jieba.lcut` throughput; the full decode→clean→segment→tokenise→mentions throughput
+on one core and on all cores; their ratios to raw jieba; and the peak memory (RSS) of a
+`scotrack ingest` of the whole bundled corpus into a fresh store.
+
+    .venv/bin/python bench/bench_ingest.py [--repeat 3] [--no-memory]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline.config import Settings  # noqa: E402
+from pipeline.ingest import Item, discover, process  # noqa: E402
+from pipeline.tokenise import get_nlp, init_jieba  # noqa: E402
+
+ZH_FOLDERS = ["xwlb-sco", "xi-speeches-2020"]
+
+
+def chinese_items() -> list[tuple[Item, bytes]]:
+    items = list(discover([ROOT / "corpora" / f for f in ZH_FOLDERS]))
+    return [(i, i.path.read_bytes()) for i in items if i.path is not None]
+
+
+def _process_all(batch: list[tuple[Item, bytes]]) -> int:
+    settings = Settings(workers=1)
+    return sum(len(process(i, raw, settings).passages) for i, raw in batch)
+
+
+def _warm(_=None) -> int:
+    init_jieba()
+    get_nlp("zh")
+    return os.getpid()
+
+
+def best_of(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-memory", action="store_true")
+    args = ap.parse_args()
+
+    items = chinese_items()
+    texts = [raw.decode("utf-8") for _, raw in items]
+    chars = sum(len(t) for t in texts)
+    print(f"Chinese text: {len(items)} documents, {chars:,} characters")
+
+    jieba = init_jieba()
+    jieba.lcut(texts[0])
+    t_jieba = best_of(lambda: [jieba.lcut(t) for t in texts], args.repeat)
+    print(f"raw jieba.lcut:                 {chars / t_jieba / 1e3:8.0f} k chars/s")
+
+    _process_all(items[:3])  # warm spaCy and lingua
+    t_one = best_of(lambda: _process_all(items), args.repeat)
+    print(f"full pipeline, 1 process:       {chars / t_one / 1e3:8.0f} k chars/s   "
+          f"ratio to jieba {t_jieba / t_one:.2f} (target >= 0.5)")
+
+    cores = os.cpu_count() or 1
+    chunks = [items[k::cores * 4] for k in range(cores * 4)]
+    with ProcessPoolExecutor(max_workers=cores) as pool:
+        list(pool.map(_warm, range(cores)))
+        t_all = best_of(lambda: list(pool.map(_process_all, chunks)), args.repeat)
+    print(f"full pipeline, {cores} processes:     {chars / t_all / 1e3:8.0f} k chars/s   "
+          f"ratio to jieba {t_jieba / t_all:.2f} (target >= 1.0)")
+
+    if not args.no_memory:
+        with tempfile.TemporaryDirectory() as home:
+            env = {**os.environ, "SCOTRACK_HOME": home}
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "pipeline", "ingest", str(ROOT / "corpora")], env=env, check=True,
+                           stdout=subprocess.DEVNULL)
+            elapsed = time.perf_counter() - t
+        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        size = sum(p.stat().st_size for p in (ROOT / "corpora").rglob("*") if p.is_file())
+        print(f"ingest whole corpus ({size / 1e6:.1f} MB, 1 process): {elapsed:.1f} s, "
+              f"peak RSS {peak_kb / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
