@@ -28,7 +28,7 @@ class Settings:
     max_passage_chars_zh: int = 300
     max_passage_chars: int = 900
     # Processes used for the CPU-heavy stages (clean, segment, tokenise, mentions).
-    workers: int = field(default_factory=lambda: int(os.environ.get("SCOTRACK_WORKERS", "1")))
+    workers: int = field(default_factory=lambda: int(os.environ.get("SCOTRACK_WORKERS") or os.cpu_count() or 1))
 
     @property
     def url(self) -> str:

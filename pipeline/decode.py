@@ -102,9 +102,12 @@ def _plausibility(text: str) -> float:
     return good / len(text)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+
+
 def _is_controlly(text: str) -> bool:
-    bad = sum(1 for ch in text[:20000] if ord(ch) < 32 and ch not in "\n\r\t\f")
-    return bad > max(3, len(text[:20000]) * 0.01)
+    sample = text[:20000]
+    return len(_CONTROL.findall(sample)) > max(3, len(sample) * 0.01)
 
 
 def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -25,6 +24,8 @@ PIPELINE_VERSION = "ingest-1"
 SUFFIXES = {".txt", ".md", ".text", ".html", ".htm", ".xhtml", ".pdf", ".docx"}
 SKIP_NAMES = re.compile(r"^(MANIFEST\.csv|README(\..*)?|LICEN[CS]E(\..*)?|NOTICE(\..*)?|\..*)$", re.I)
 MAX_KEEP_BYTES = 512 * 1024 * 1024
+_NON_WORD = re.compile(r"[\W_]+")
+_LETTERS = re.compile(r"[^\W\d_]")
 DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
@@ -191,8 +192,7 @@ def normalised_text_hash(text: str) -> str:
     """Hash that survives a change of encoding, format, width, script or line breaking."""
     from .clean import to_simplified
 
-    norm = unicodedata.normalize("NFKC", to_simplified(text)).casefold()
-    norm = "".join(ch for ch in norm if ch.isalnum())
+    norm = _NON_WORD.sub("", unicodedata.normalize("NFKC", to_simplified(text)).casefold())
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()
 
 
@@ -246,7 +246,7 @@ def _analyse(doc: Document, settings: Settings) -> None:
     cleaned = clean_text(text, meta.lang)
     doc.text = cleaned.text
     doc.cleaning = dict(cleaned.removed)
-    if sum(1 for ch in doc.text if ch.isalpha()) < 2:
+    if len(_LETTERS.findall(doc.text, 0, 200)) < 2 and len(_LETTERS.findall(doc.text)) < 2:
         raise RejectedInput("no text left after removing extraction garbage")
     detected = detect_lang(_sample(doc.text))
     if meta.lang:
@@ -319,17 +319,20 @@ def _process_packed(args: tuple[Item, bytes, Settings]) -> Document:
 
 _POOL: ProcessPoolExecutor | None = None
 _POOL_WORKERS = 0
+# Below this many documents, starting worker processes costs more than it saves.
+MIN_PARALLEL_BATCH = 8
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool kept for the life of the process (spawned: safe beside Prefect's threads)."""
     global _POOL, _POOL_WORKERS
     if _POOL is None or _POOL_WORKERS != workers:
         if _POOL is not None:
             _POOL.shutdown()
         import multiprocessing as mp
 
-        ctx = mp.get_context("fork") if sys.platform != "win32" else None
-        _POOL, _POOL_WORKERS = ProcessPoolExecutor(max_workers=workers, mp_context=ctx), workers
+        _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+        _POOL_WORKERS = workers
     return _POOL
 
 
@@ -347,7 +350,7 @@ def ingest_items(items: Iterable[Item], store: Store, settings: Settings,
                 progress(1)
             continue
         todo.append((item, raw, settings))
-    if settings.workers > 1 and len(todo) > 1:
+    if settings.workers > 1 and len(todo) >= MIN_PARALLEL_BATCH:
         results: Iterable[Document] = _pool(settings.workers).map(_process_packed, todo, chunksize=4)
     else:
         results = (process(*t) for t in todo)

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 SUPPORTED = ("zh", "en", "ru")
 UNDETERMINED = "und"
 
 
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CYR = re.compile(r"[\u0400-\u04ff]")
+_LAT = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
 def script_counts(text: str) -> tuple[int, int, int]:
     """(Han, Cyrillic, Latin) letter counts."""
-    han = cyr = lat = 0
-    for ch in text:
-        o = ord(ch)
-        if o < 0x80:
-            if ch.isalpha():
-                lat += 1
-        elif 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF:
-            han += 1
-        elif 0x0400 <= o <= 0x04FF:
-            cyr += 1
-        elif ch.isalpha() and o < 0x250:
-            lat += 1
-    return han, cyr, lat
+    return len(_HAN.findall(text)), len(_CYR.findall(text)), len(_LAT.findall(text))
 
 
 def detect_script_lang(text: str) -> str:

@@ -256,7 +256,7 @@ def test_missing_path_is_rejected_not_fatal(store, settings, write, tmp_path):
 
 
 def test_parallel_workers_give_the_same_store(settings, write, tmp_path):
-    paths = [write(f"d{i}.txt", (EN if i % 2 else RU) + f"\n\nItem {i}.") for i in range(6)]
+    paths = [write(f"d{i}.txt", (EN if i % 2 else RU) + f"\n\nItem {i}.") for i in range(10)]
     serial = Store(f"sqlite:///{tmp_path / 'serial.db'}")
     parallel = Store(f"sqlite:///{tmp_path / 'parallel.db'}")
     ingest(paths, serial, settings)
