@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
+from itertools import pairwise
 
-__all__ = ["Paragraph", "CleanResult", "clean_text", "to_simplified", "normalise_width"]
+__all__ = ["CleanResult", "Paragraph", "clean_text", "normalise_width", "to_simplified"]
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class CleanResult:
         return "\n\n".join(p.text for p in self.paragraphs)
 
 
-COUNTERS = (
+_COUNTERS = (
     "garbage_chars",  # U+FFFD, private-use glyphs, box/shape junk runs, unrepairable mojibake
     "mojibake_repaired",  # runs of UTF-8-read-as-cp1252/latin-1 decoded back
     "control_chars",
@@ -57,14 +59,14 @@ _CYR_RE = re.compile("[\u0400-\u04ff]+")
 _LAT_RE = re.compile("[A-Za-z\u00c0-\u024f]+")
 
 # cp1252 bytes 0x80-0x9f that map to non-C1 characters
-_CP1252_SPECIALS = {bytes([b]).decode("cp1252"): b for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
+_CP1252_SPECIALS = {
+    bytes([b]).decode("cp1252"): b for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+}
 _CP1252_CHARS = "".join(_CP1252_SPECIALS)
 _CONT = f"[\u0080-\u00bf{_CP1252_CHARS}]"  # a char standing for a UTF-8 continuation byte
 _HIGH = f"[\u0080-\u00ff{_CP1252_CHARS}]"
 _HIGH_RUN_RE = re.compile(f"{_HIGH}{{2,}}")
-_UTF8_SHAPE_RE = re.compile(
-    f"(?:[\u00c2-\u00df]{_CONT}|[\u00e0-\u00ef]{_CONT}{{2}}|[\u00f0-\u00f4]{_CONT}{{3}})+"
-)
+_UTF8_SHAPE_RE = re.compile(f"(?:[\u00c2-\u00df]{_CONT}|[\u00e0-\u00ef]{_CONT}{{2}}|[\u00f0-\u00f4]{_CONT}{{3}})+")
 _BROKEN_SEQ_RE = re.compile(f"[\u00c2-\u00f4]{_CONT}+")
 _PLAUSIBLE_RE = re.compile(
     f"[{_HAN}{_CJK_PUNCT}{_KANA}\u3000\u0400-\u04ff\u00a0-\u017f\u2010-\u206f\u20a0-\u20bf\u2100-\u21ff\u2500-\u25ff]+"
@@ -74,12 +76,17 @@ _PLAUSIBLE_RE = re.compile(
 _BAD_CHAR_RE = re.compile(
     "[\x00-\x08\x0e-\x1f\x7f-\x9f]"  # control
     "|[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u180e]"  # zero width / bidi
-    "|(?<![^\W\d_])\u00ad|\u00ad(?![ \t]*\n)"  # soft hyphen, except after a letter at a line end
+    "|(?<![^\\W\\d_])\u00ad|\u00ad(?![ \t]*\n)"  # soft hyphen, except after a letter at a line end
     "|[\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff]+"  # replacement char, private use glyphs
 )
 _ANY_BAD_CHAR_RE = re.compile(
     "[\x00-\x08\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u180e"
     "\u00ad\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff]"
+)
+_ASCII_CTRL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_ZERO_WIDTH = frozenset(
+    "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff\u180e"
 )
 _ANY_BOX_RE = re.compile("[\u2500-\u25ff]")
 _UTF8_LEAD_RE = re.compile("[\u00c2-\u00f4]")
@@ -95,7 +102,8 @@ _FOLIO_RE = re.compile(
     r"|第 ?\d{1,4} ?页(?: ?[/,，]? ?共 ?\d{1,4} ?页)?"  # 第 3 页, 第3页 共12页
     r"|(?:[Pp]age|PAGE|[Pp]\.|[Сс]тр\.?|[Сс]траница|[Сс]\.) ?\d{1,4}(?: ?(?:of|из|/) ?\d{1,4})?"
     r"|\d{1,4} ?/ ?\d{1,4}"  # 3 / 12
-    r"|(?:\d{2}-\d{4,6}(?: ?\(E\))? )\d{1,4}(?:/\d{1,4})?|\d{1,4}(?:/\d{1,4})? \d{2}-\d{4,6}(?: ?\(E\))?"  # UN: 08-51749 30
+    # UN documents: job number and page, "08-51749 30", "14/26 15-29876"
+    r"|(?:\d{2}-\d{4,6}(?: ?\(E\))? )\d{1,4}(?:/\d{1,4})?|\d{1,4}(?:/\d{1,4})? \d{2}-\d{4,6}(?: ?\(E\))?"
 )
 _JUNK_LINE_RE = re.compile("[\u2500-\u25ff\u2190-\u21ff ]+")
 _SEP_RE = re.compile(r"[_]{3,}|[-]{3,}|[—–]{3,}|[\u2500\u2501\u2550]{3,}|[=]{3,}|[*]{3,}")
@@ -123,14 +131,18 @@ _HEAD_BAD_END = set(",，、;；:：!！")
 
 _BODY_MARKER_RE = re.compile(
     "(?<=[^\\s:：;；,，、(（\\[【])[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf]+"
-    f"|(?:(?<=[^\\W\\d_]{{3}})|(?<=[{_HAN}.,;:!?。，；：！？”\"’)）\\]]))[¹²³\u2070\u2074-\u2079]+(?![\\d¹²³\u2070\u2074-\u2079])"
+    f'|(?:(?<=[^\\W\\d_]{{3}})|(?<=[{_HAN}.,;:!?。，；：！？”"’)）\\]]))[¹²³\u2070\u2074-\u2079]+(?![\\d¹²³\u2070\u2074-\u2079])'
     r"|(?<=[^\s\[(（［])[\[［]\d{1,3}(?:[,，–-]\d{1,3})*[\]］]"
 )
+_HAS_MARKER_RE = re.compile("[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf¹²³\u2070\u2074-\u2079\\[［]")
+_RESCRUB_RE = re.compile("[\u00c2-\u00f4\u2500-\u25ff¬]")  # text that _scrub may still change
 
 # --------------------------------------------------------------------------- width normalisation
 
 _FW_ALNUM_RE = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
-_FW_TABLE = {c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for c in range(r[0], r[1] + 1)}
+_FW_TABLE = {
+    c: c - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for c in range(r[0], r[1] + 1)
+}
 _ODD_SPACE_RE = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _SPACES_RE = re.compile(" {2,}")
 _EDGE_SPACE_RE = re.compile(r"(?m)^ +| +$")
@@ -145,12 +157,12 @@ _CJK_SPACE_RE = re.compile(f"(?<=[{_CJK_SPACE_NEIGHBOUR}]) +(?=[{_CJK_SPACE_NEIG
 # --------------------------------------------------------------------------- hyphenation
 
 _EN_PREFIXES = frozenset(
-    "non self post pre anti counter well ex multi inter intra cross co semi socio quasi pro neo mid ultra all half "
-    "one two three four five six seven eight nine ten twenty thirty forty fifty sixty seventy eighty ninety "
-    "long short high low large small far ever full so".split()
+    "non self post pre anti counter well ex multi inter intra cross co semi socio quasi pro neo mid ultra "  # noqa: SIM905
+    "all half one two three four five six seven eight nine ten twenty thirty forty fifty sixty seventy "
+    "eighty ninety long short high low large small far ever full so".split()
 )
 _RU_VOWELS = frozenset("аеёиоуыэюя")
-_RU_PARTICLES = frozenset("то либо нибудь ка таки де".split())
+_RU_PARTICLES = frozenset(("то", "либо", "нибудь", "ка", "таки", "де"))
 _RU_ADJ_END_RE = re.compile("(?:ий|ый|ой|ая|яя|ое|ее|ые|ие|ых|их|ым|им|ую|юю|ого|его|ому|ему|ыми|ими)$")
 _LAST_WORD_RE = re.compile(r"([^\W\d_]+)-$")
 _FIRST_WORD_RE = re.compile(r"[^\W\d_]+")
@@ -226,12 +238,6 @@ def normalise_width(text: str, lang: str | None = None) -> str:
 
 
 # --------------------------------------------------------------------------- character-level scrubbing
-
-_ASCII_CTRL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_ZERO_WIDTH = frozenset(
-    "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff\u180e"
-)
 
 
 def _repair_mojibake(text: str, removed: dict[str, int] | None = None) -> str:
@@ -333,7 +339,9 @@ def _scrub(text: str, removed: dict[str, int]) -> str:
 _BLANK, _PB, _FOLIO, _HEAD, _JUNK, _SEP, _BODY, _FN, _FNSEP = range(9)
 _SIGNALS = (_PB, _FOLIO, _HEAD)
 _DIGITS_RE = re.compile(r"\d+")
-_ABBREV_END_RE = re.compile(r"(?:^|\s)(?:Mr|Mrs|Ms|Dr|St|No|Nos|Art|Vol|pp|p|U\.S|U\.N|e\.g|i\.e|г|гг|им|т\.е|ст|ул)\.$")
+_ABBREV_END_RE = re.compile(
+    r"(?:^|\s)(?:Mr|Mrs|Ms|Dr|St|No|Nos|Art|Vol|pp|p|U\.S|U\.N|e\.g|i\.e|г|гг|им|т\.е|ст|ул)\.$"
+)
 
 
 def _dw(s: str) -> int:
@@ -406,7 +414,9 @@ class _Joiner:
             keep = False
         elif self._has(rf"\b{le}-{re_}\b"):  # the compound occurs elsewhere
             keep = True
-        elif len(lo) >= 6 and lo[-1] in "ое" and lo[-2] not in _RU_VOWELS and len(ro) >= 5 and _RU_ADJ_END_RE.search(ro):
+        elif (
+            len(lo) >= 6 and lo[-1] in "ое" and lo[-2] not in _RU_VOWELS and len(ro) >= 5 and _RU_ADJ_END_RE.search(ro)
+        ):
             keep = True  # военно-политический
         else:  # a half that is a word of its own elsewhere: a compound; two non-words: a split word
             keep = (len(lo) >= 2 and self._has(rf"\b{le}\b(?!-\n)")) or (
@@ -423,10 +433,15 @@ class _Joiner:
         if a[-1] == "-" and len(a) > 1 and a[-2].isalnum() and b[0].isalnum():
             m = _LAST_WORD_RE.search(a[-64:])
             fw = _FIRST_WORD_RE.match(b)
-            if m and fw and m.group(1)[-1].islower() and fw.group(0)[0].islower():
-                if not self._keep_hyphen(m.group(1), fw.group(0)):
-                    self._removed["dehyphenated"] += 1
-                    return a[:-1] + b
+            if (
+                m
+                and fw
+                and m.group(1)[-1].islower()
+                and fw.group(0)[0].islower()
+                and not self._keep_hyphen(m.group(1), fw.group(0))
+            ):
+                self._removed["dehyphenated"] += 1
+                return a[:-1] + b
             return a + b
         if a[-1] in "—–" and len(a) > 1 and not a[-2].isspace():
             return a + b
@@ -490,7 +505,7 @@ def _mark_running_heads(lines: list[str], kinds: list[int], removed: dict[str, i
                     edges += 1
             head = edges >= max(2, (len(occ) + 1) // 2)
         if not head and len({lines[i] for i in occ}) == 1:
-            gaps = [b - a for a, b in zip(occ, occ[1:])]
+            gaps = [b - a for a, b in pairwise(occ)]
             embedded = all(0 < i < len(kinds) - 1 and kinds[i - 1] != _BLANK and kinds[i + 1] != _BLANK for i in occ)
             interrupts = sum(1 for i in occ if kinds[i - 1] == _BODY and not _ends_terminal(lines[i - 1]))
             head = embedded and min(gaps) >= 4 and max(gaps) <= 2.5 * min(gaps) and 2 * interrupts >= len(occ)
@@ -507,7 +522,7 @@ def _mark_running_heads(lines: list[str], kinds: list[int], removed: dict[str, i
 # --------------------------------------------------------------------------- footnotes
 
 
-def _mark_footnotes(lines: list[str], kinds: list[int], join_ok) -> list[bool]:  # noqa: ANN001
+def _mark_footnotes(lines: list[str], kinds: list[int], join_ok: Callable[[int, int], bool]) -> list[bool]:
     """Mark footnote lines (kind _FN); returns, per line, whether it opens a new footnote."""
     n = len(lines)
     strong = [k == _BODY and _STRONG_FN_RE.match(lines[i]) is not None for i, k in enumerate(kinds)]
@@ -519,12 +534,15 @@ def _mark_footnotes(lines: list[str], kinds: list[int], join_ok) -> list[bool]: 
         starts[i] = strong[i] or weak[i] or _AFTER_SEP_FN_RE.match(lines[i]) is not None
 
     # 1. lines after a separator rule ("____", "———") that opens a block of marked notes
-    for i in range(n):
+    for i in range(n - 1, -1, -1):  # backwards: of two rules in a row, both go with the notes below
         if kinds[i] != _SEP:
             continue
         j = i + 1
         while j < n and kinds[j] in (_BLANK, _JUNK, _PB, _FOLIO, _HEAD, _SEP, _FNSEP):
             j += 1
+        if j < n and kinds[j] == _FN and starts[j]:
+            kinds[i] = _FNSEP
+            continue
         if j >= n or kinds[j] != _BODY:
             continue
         if not (strong[j] or weak[j] or _AFTER_SEP_FN_RE.match(lines[j])):
@@ -566,21 +584,19 @@ def _mark_footnotes(lines: list[str], kinds: list[int], join_ok) -> list[bool]: 
         if not window:
             continue
         window.reverse()
-
-        def is_marker(i: int) -> bool:
-            if strong[i] or kinds[i] == _FN:
-                return True
-            return (_DOC_END_FN_RE.match(lines[i]) is not None) if at_end else weak[i]
-
+        marker = {
+            i: strong[i] or kinds[i] == _FN or ((_DOC_END_FN_RE.match(lines[i]) is not None) if at_end else weak[i])
+            for i in window
+        }
         last_bad = -1
-        for p, q in zip(window, window[1:]):
-            if is_marker(q):
+        for p, q in pairwise(window):
+            if marker[q]:
                 continue
             if any(kinds[x] == _BLANK for x in range(p + 1, q)) or _ends_terminal(lines[p]):
                 last_bad = q
-        if not is_marker(window[0]) and last_bad < 0:
+        if not marker[window[0]] and last_bad < 0:
             last_bad = window[0]
-        cand = [i for i in window if i > last_bad and is_marker(i)]
+        cand = [i for i in window if i > last_bad and marker[i]]
         if not cand:
             continue
         zone = [i for i in window if i >= cand[0]]
@@ -607,7 +623,7 @@ def _mark_footnotes(lines: list[str], kinds: list[int], join_ok) -> list[bool]: 
 
 def clean_text(raw: str, lang: str | None = None) -> CleanResult:
     """Remove garbage, page furniture and footnotes from raw text and re-flow it into paragraphs."""
-    removed = dict.fromkeys(COUNTERS, 0)
+    removed = dict.fromkeys(_COUNTERS, 0)
     if not raw:
         return CleanResult([], removed)
     text = _split_lines(raw, removed)
@@ -758,14 +774,10 @@ def clean_text(raw: str, lang: str | None = None) -> CleanResult:
     return CleanResult(out, removed)
 
 
-_RESCRUB_RE = re.compile("[\u00c2-\u00f4\u2500-\u25ff¬]")
-_HAS_MARKER_RE = re.compile("[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf¹²³\u2070\u2074-\u2079\\[［]")
-
-
 # --------------------------------------------------------------------------- Traditional -> Simplified
 
 
-@lru_cache(maxsize=None)
+@cache
 def _simplify_char(ch: str) -> str:
     import zhconv
 

@@ -72,7 +72,8 @@ def _meta_options(f):
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_meta_options
 @click.option("--strict", is_flag=True, help="Exit 1 when any document is rejected.")
-@click.option("--workers", type=click.IntRange(1, 64), help="Processes for cleaning and tokenising (default: SCOTRACK_WORKERS or all cores).")
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Processes for cleaning and tokenising (default: SCOTRACK_WORKERS or all cores).")
 @click.pass_obj
 def ingest(obj: Ctx, paths, doc_type, lang, state, date, title, licence, strict, workers):
     """Ingest files and folders (.txt .md .html .pdf .docx; folders may carry a MANIFEST.csv).
@@ -175,7 +176,8 @@ def show(obj: Ctx, doc_id, original):
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--workers", type=click.IntRange(1, 64), help="Processes for cleaning and tokenising (default: SCOTRACK_WORKERS or all cores).")
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Processes for cleaning and tokenising (default: SCOTRACK_WORKERS or all cores).")
 @click.option("--no-prefect", is_flag=True, help="Call the stages directly instead of through the Prefect flow.")
 @click.pass_obj
 def run(obj: Ctx, paths, workers, no_prefect):

@@ -34,5 +34,5 @@ class Settings:
     def url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'scotrack.db'}"
 
-    def with_(self, **changes) -> "Settings":
+    def with_(self, **changes) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

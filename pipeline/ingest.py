@@ -188,11 +188,12 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def normalised_text_hash(text: str) -> str:
-    """Hash that survives a change of encoding, format, width, script or line breaking."""
-    from .clean import to_simplified
+def normalised_text_hash(analysis_text: str) -> str:
+    """Hash that survives a change of encoding, format, width, script or line breaking.
 
-    norm = _NON_WORD.sub("", unicodedata.normalize("NFKC", to_simplified(text)).casefold())
+    `analysis_text` is the cleaned text with Chinese already in Simplified characters.
+    """
+    norm = _NON_WORD.sub("", unicodedata.normalize("NFKC", analysis_text).casefold())
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()
 
 
@@ -256,15 +257,15 @@ def _analyse(doc: Document, settings: Settings) -> None:
     else:
         raise RejectedInput(f"unsupported language ({detected}); scotrack reads zh, en and ru "
                             f"(set --lang to override)")
-    doc.text_sha256 = normalised_text_hash(doc.text)
-
     passages: list[Passage] = []
+    analysed: list[str] = []
     offset = 0
     for para in cleaned.paragraphs:
         plang = detect_script_lang(para.text)
         if plang not in SUPPORTED:
             plang = doc.lang
         analysis = to_simplified(para.text) if plang == "zh" else para.text
+        analysed.append(analysis)
         limit = settings.max_passage_chars_zh if plang == "zh" else settings.max_passage_chars
         for w in segment_paragraph(analysis, plang, limit):
             ptext = analysis[w.start:w.end]
@@ -276,11 +277,12 @@ def _analyse(doc: Document, settings: Settings) -> None:
         offset += len(para.text) + 2  # paragraphs are joined by a blank line
     if not passages:
         raise RejectedInput("no passages after cleaning")
+    doc.text_sha256 = normalised_text_hash("\n".join(analysed))
     flags = [mentions_sco(p.text, p.lang) for p in passages]
     title_sco = bool(meta.title) and mentions_sco(to_simplified(meta.title), detect_script_lang(meta.title))
     n_sco = sum(flags)
     doc.relevant = title_sco or n_sco >= 3 or n_sco >= 0.2 * len(passages)
-    for p, flag in zip(passages, flags):
+    for p, flag in zip(passages, flags, strict=True):
         p.relevant = doc.relevant or flag
     doc.passages = passages
 

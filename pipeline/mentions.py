@@ -107,7 +107,9 @@ _ZH_CONTEXT = (
 _ZH_CONTEXT_RX = "|".join(sorted(_ZH_CONTEXT, key=len, reverse=True))
 # A run that begins or ends with 中 (中俄是..., 哈中有着...) may also be followed by these: the run is
 # then the subject or a modifier.  Not for other runs: 哈吉, 巴塔 ... occur inside transliterated names.
-_ZH_CONTEXT_CHN = "[是在要将也都还同为互均有已视的之与和及等各两三四五六全共第再]|始终|保持|坚定|坚持|作为|贡献|力量|成功"
+_ZH_CONTEXT_CHN = (
+    "[是在要将也都还同为互均有已视的之与和及等各两三四五六全共第再]|始终|保持|坚定|坚持|作为|贡献|力量|成功"
+)
 _ZH_FUSED = (
     f"(?:{_ZH_OTHER_EL}、?(?:{_ZH_OTHER_EL}、?){{0,3}}{_ZH_MEMBER_EL}|{_ZH_MEMBER_FIRST})"
     f"(?:、?{_ZH_OTHER_EL}){{0,3}}、?{_ZH_MEMBER_EL}"

@@ -6,16 +6,32 @@ SQLite by default (a file under $SCOTRACK_HOME); any SQLAlchemy URL, PostgreSQL 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import (
-    Boolean, Column, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text, create_engine,
-    delete, event, func, insert, select, update,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from .errors import ScotrackError, StoreVersionError
 from .records import Document
@@ -97,7 +113,7 @@ Index("ix_mentions_state", mentions.c.state)
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def passage_id(doc_id: str, position: int) -> str:
@@ -121,18 +137,27 @@ class Store:
 
     # -- schema ---------------------------------------------------------------------------
     def _migrate(self) -> None:
-        try:
-            with self.engine.begin() as conn:
-                metadata.create_all(conn)
-                row = conn.execute(select(meta_table.c.value).where(meta_table.c.key == "schema_version")).first()
-                if row is None:
-                    conn.execute(insert(meta_table).values(key="schema_version", value=str(SCHEMA_VERSION)))
-                elif int(row.value) > SCHEMA_VERSION:
-                    raise StoreVersionError(
-                        f"the store at {self.url} has schema version {row.value}, newer than this scotrack "
-                        f"understands ({SCHEMA_VERSION}); upgrade scotrack or point SCOTRACK_HOME elsewhere")
-        except OperationalError as exc:
-            raise ScotrackError(f"cannot use the store at {self.url}: {exc.orig}") from None
+        # Two processes opening a new store at once can race on CREATE TABLE; the loser retries.
+        for attempt in range(5):
+            try:
+                return self._migrate_once()
+            except (OperationalError, IntegrityError) as exc:
+                racing = isinstance(exc, IntegrityError) or any(
+                    word in str(exc.orig) for word in ("already exists", "locked", "duplicate"))
+                if not racing or attempt == 4:
+                    raise ScotrackError(f"cannot use the store at {self.url}: {exc.orig}") from None
+                time.sleep(0.2 * (attempt + 1))
+
+    def _migrate_once(self) -> None:
+        with self.engine.begin() as conn:
+            metadata.create_all(conn)
+            row = conn.execute(select(meta_table.c.value).where(meta_table.c.key == "schema_version")).first()
+            if row is None:
+                conn.execute(insert(meta_table).values(key="schema_version", value=str(SCHEMA_VERSION)))
+            elif int(row.value) > SCHEMA_VERSION:
+                raise StoreVersionError(
+                    f"the store at {self.url} has schema version {row.value}, newer than this scotrack "
+                    f"understands ({SCHEMA_VERSION}); upgrade scotrack or point SCOTRACK_HOME elsewhere")
 
     def schema_version(self) -> int:
         with self.engine.connect() as conn:

@@ -303,12 +303,12 @@ def test_kill_mid_ingest_leaves_a_consistent_store(tmp_path):
     store = None
     while time.time() < deadline:
         if db.exists():
-            store = store or Store(f"sqlite:///{db}")
             try:
+                store = store or Store(f"sqlite:///{db}")
                 if store.count("documents") >= 20:
                     break
-            except Exception:
-                pass
+            except Exception:  # the child may still be creating the tables
+                store = None
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()

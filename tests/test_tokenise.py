@@ -9,13 +9,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.tokenise import get_nlp, tokens
+from pipeline.tokenise import USER_DICT, get_nlp, init_jieba, tokens
 
 
 @pytest.mark.parametrize("term", ["上合组织", "上海精神", "三股势力", "欧亚经济联盟", "一带一路", "地区反恐怖机构",
                                   "命运共同体", "元首理事会"])
 def test_sco_user_dictionary_keeps_terms_whole(term):
     assert term in tokens(f"各方表示，将在{term}方面继续合作。", "zh")
+
+
+def test_jieba_fast_and_jieba_agree_on_chinese_words():
+    import jieba
+
+    fast = init_jieba()
+    text = "习近平同俄罗斯总统普京举行会谈。中俄双方同意在上合组织框架内加强安全合作，打击三股势力。"
+    jieba.load_userdict(str(USER_DICT))
+    assert fast.lcut(text) == jieba.lcut(text)
 
 
 def test_ukraine_and_fused_pairs_segment_as_expected():
@@ -29,6 +38,7 @@ def test_fast_jieba_doc_matches_spacy_alignment(text):
     import spacy
 
     stock = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    stock.tokenizer.jieba_seg = init_jieba()  # same words; only the Doc building differs
     ours = get_nlp("zh")(text)
     theirs = stock(text)
     assert ours.text == text
