@@ -1,7 +1,8 @@
-"""The main job as a Prefect flow: ingest the sources in batches, then summarise."""
+"""The main job as a Prefect flow: discover the sources, ingest them in batches, summarise."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 from prefect import flow, get_run_logger, task
@@ -11,6 +12,7 @@ from pipeline.ingest import IngestReport, Item, discover, ingest_items
 from pipeline.main_job import summarise
 from pipeline.store import Store
 
+# Documents per task: large enough that Prefect's per-task cost is noise, small enough to show progress.
 BATCH = 100
 
 
@@ -19,21 +21,25 @@ def discover_task(sources: Sequence[str]) -> list[Item]:
     return list(discover(sources))
 
 
-@task
+@task(retries=2, retry_delay_seconds=[2, 10])
 def ingest_batch(items: list[Item], settings: Settings) -> IngestReport:
+    # Safe to retry: documents already written are recognised by their hash and skipped.
     return ingest_items(items, Store(settings.url), settings)
 
 
-@flow(name="scotrack-main", log_prints=False)
+@flow(name="scotrack-main")
 def main_flow(sources: Sequence[str], settings: Settings | None = None) -> str:
+    from tqdm import tqdm
+
     settings = settings or Settings()
     logger = get_run_logger()
     items = discover_task(sources)
     total = IngestReport()
-    for i in range(0, len(items), BATCH):
-        r = ingest_batch(items[i:i + BATCH], settings)
-        for k in ("ingested", "duplicates", "rejected", "unchanged"):
-            setattr(total, k, getattr(total, k) + getattr(r, k))
-        total.rejected_items += r.rejected_items
-        logger.info("batch %d/%d: %s", i // BATCH + 1, -(-len(items) // BATCH), r.line())
+    with tqdm(total=len(items), desc="ingest", unit="doc", file=sys.stderr, leave=False,
+              disable=not sys.stderr.isatty() or None) as bar:
+        for i in range(0, len(items), BATCH):
+            batch = items[i:i + BATCH]
+            total.merge(ingest_batch(batch, settings))
+            bar.update(len(batch))
+            logger.info("ingested %d/%d documents: %s", min(i + BATCH, len(items)), len(items), total.line())
     return summarise(Store(settings.url), total)

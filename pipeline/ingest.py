@@ -50,6 +50,14 @@ class IngestReport:
     def line(self) -> str:
         return f"ingested {self.ingested}, duplicates {self.duplicates}, rejected {self.rejected}"
 
+    def merge(self, other: IngestReport) -> None:
+        self.ingested += other.ingested
+        self.duplicates += other.duplicates
+        self.rejected += other.rejected
+        self.unchanged += other.unchanged
+        self.rejected_items += other.rejected_items
+        self.duplicate_items += other.duplicate_items
+
 
 # -- validation --------------------------------------------------------------------------------
 

@@ -40,8 +40,11 @@ def summarise(store: Store, report: IngestReport | None = None) -> str:
     lines.append("documents: " + ", ".join(f"{k} {v}" for k, v in sorted(status.items())))
     lines.append("  by language: " + ", ".join(f"{k} {v}" for k, v in sorted(by_lang.items())))
     lines.append("  by type: " + ", ".join(f"{k} {v}" for k, v in sorted(by_type.items())))
-    years = sorted(by_year.items())
-    lines.append("  by year: " + ", ".join(f"{y or 'undated'} {n}" for y, n in years))
+    lines.append("  by year:" + (f" undated {by_year.pop(0)}" if 0 in by_year else ""))
+    decades: dict[int, list[str]] = {}
+    for year, n in sorted(by_year.items()):
+        decades.setdefault(year // 10 * 10, []).append(f"{year} {n}")
+    lines.extend(f"    {d}s: " + ", ".join(entries) for d, entries in decades.items())
     lines.append(f"passages: {s['passages']}, SCO-relevant: {s['relevant_passages']}")
     lines.append("mentions per state (all passages / SCO-relevant passages mentioning it):")
     for code, state in MEMBERS.items():

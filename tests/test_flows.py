@@ -1,0 +1,56 @@
+"""The main job through Prefect (one session-wide test harness) and without it: same store, same summary.
+
+Texts are constructed for the tests (not corpus).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.main_job import main_job, summarise
+from pipeline.store import Store
+
+EN = "The Shanghai Cooperation Organisation met in Astana. Kazakhstan proposed a water programme."
+ZH = "上海合作组织成员国外长理事会会议在阿斯塔纳举行。中方愿同各方加强安全合作。"
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+@pytest.fixture
+def sources(tmp_path):
+    folder = tmp_path / "src"
+    folder.mkdir()
+    (folder / "en.txt").write_text(EN)
+    (folder / "zh.txt").write_text(ZH)
+    (folder / "empty.txt").write_text("")
+    return [str(folder)]
+
+
+def test_summary_reports_documents_passages_states_and_rejections(settings, sources):
+    out = main_job(sources, settings)
+    assert out.splitlines()[0] == "ingested 2, duplicates 0, rejected 1"
+    assert "by language: en 1, zh 1" in out
+    assert "empty.txt" in out and "empty file" in out
+    kaz = next(line for line in out.splitlines() if line.strip().startswith("KAZ"))
+    # three mentions (Astana, Kazakhstan; 阿斯塔纳) in two SCO-relevant passages
+    assert kaz.split()[-2:] == ["3", "2"]
+
+
+@pytest.mark.slow
+def test_flow_gives_the_same_store_as_the_direct_stages(prefect_harness, settings, sources, tmp_path):
+    from flows.main import main_flow
+
+    direct = main_job(sources, settings.with_(home=tmp_path / "direct"))
+    flowed = main_flow(sources, settings)
+    body = lambda s: s.split("\n", 2)[2]  # noqa: E731  (all but the report and store lines)
+    assert flowed.splitlines()[0] == direct.splitlines()[0] == "ingested 2, duplicates 0, rejected 1"
+    assert body(flowed) == body(direct)
+    again = main_flow(sources, settings)
+    assert again.splitlines()[0] == "ingested 0, duplicates 0, rejected 1 (already in the store: 2)"
+    assert summarise(Store(settings.url)).split("\n", 1)[1] == body(flowed)
