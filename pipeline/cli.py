@@ -206,7 +206,7 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except (ScotrackError, RejectedInput) as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo("error: " + " ".join(str(exc).split()), err=True)  # always one line
         sys.exit(2)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)

@@ -126,11 +126,16 @@ class Store:
     def __init__(self, url: str):
         self.url = url
         if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ScotrackError(f"cannot create the store's folder for {url}: {exc.strerror}") from None
         try:
             self.engine: Engine = create_engine(url, future=True)
         except (SQLAlchemyError, ImportError) as exc:
             raise ScotrackError(f"cannot open the store at {url}: {exc}") from None
+        # what we show the user: never a password
+        self.url = self.engine.url.render_as_string(hide_password=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._migrate()

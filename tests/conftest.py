@@ -20,7 +20,18 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(home=tmp_path / "home", database_url="", workers=1)
+    """Settings with a fresh store: SQLite under tmp_path, or the (emptied) database named by
+    SCOTRACK_TEST_DATABASE_URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5433/scotrack_test."""
+    url = os.environ.get("SCOTRACK_TEST_DATABASE_URL", "")
+    if url:
+        from sqlalchemy import create_engine
+
+        from pipeline.store import metadata
+
+        engine = create_engine(url)
+        metadata.drop_all(engine)
+        engine.dispose()
+    return Settings(home=tmp_path / "home", database_url=url, workers=1)
 
 
 @pytest.fixture

@@ -127,3 +127,13 @@ def test_shared_contract_checker_passes():
     exe = Path(sys.executable).parent / "scotrack"
     p = subprocess.run(["bash", str(CHECK), str(exe)], capture_output=True, text=True, timeout=900)
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+@pytest.mark.parametrize("url, message", [
+    ("postgresql+psycopg://scotrack:secret@127.0.0.1:1/none", "cannot use the store"),
+    ("nonsense://x", "cannot open the store"),
+])
+def test_unusable_store_is_one_line_without_the_password(home, url, message):
+    rc, _, err = run(["--db-url", url, "docs"], home)
+    assert rc == 2 and message in err and "secret" not in err
+    assert len(err.strip().splitlines()) == 1

@@ -46,7 +46,7 @@ def test_summary_reports_documents_passages_states_and_rejections(settings, sour
 def test_flow_gives_the_same_store_as_the_direct_stages(prefect_harness, settings, sources, tmp_path):
     from flows.main import main_flow
 
-    direct = main_job(sources, settings.with_(home=tmp_path / "direct"))
+    direct = main_job(sources, settings.with_(database_url=f"sqlite:///{tmp_path / 'direct.db'}"))
     flowed = main_flow(sources, settings)
     body = lambda s: s.split("\n", 2)[2]  # noqa: E731  (all but the report and store lines)
     assert flowed.splitlines()[0] == direct.splitlines()[0] == "ingested 2, duplicates 0, rejected 1"
