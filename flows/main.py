@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 
 from prefect import flow, get_run_logger, task
@@ -10,6 +9,7 @@ from prefect import flow, get_run_logger, task
 from pipeline.config import Settings
 from pipeline.ingest import IngestReport, Item, discover, ingest_items
 from pipeline.main_job import summarise
+from pipeline.progress import progress_bar
 from pipeline.store import Store
 
 # Documents per task: large enough that Prefect's per-task cost is noise, small enough to show progress.
@@ -29,14 +29,11 @@ def ingest_batch(items: list[Item], settings: Settings) -> IngestReport:
 
 @flow(name="scotrack-main")
 def main_flow(sources: Sequence[str], settings: Settings | None = None) -> str:
-    from tqdm import tqdm
-
     settings = settings or Settings()
     logger = get_run_logger()
     items = discover_task(sources)
     total = IngestReport()
-    with tqdm(total=len(items), desc="ingest", unit="doc", file=sys.stderr, leave=False,
-              disable=not sys.stderr.isatty() or None) as bar:
+    with progress_bar(len(items), "ingest") as bar:
         for i in range(0, len(items), BATCH):
             batch = items[i:i + BATCH]
             total.merge(ingest_batch(batch, settings))

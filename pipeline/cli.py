@@ -11,6 +11,7 @@ import click
 
 from .config import BUNDLED_CORPUS, Settings
 from .errors import RejectedInput, ScotrackError
+from .progress import progress_bar
 from .records import DOC_TYPES, SourceMeta
 from .states import STATE_CODES
 
@@ -39,13 +40,6 @@ class Ctx:
 def cli(ctx: click.Context, home: Path | None, db_url: str) -> None:
     """scotrack: how far apart the SCO member states are, measured from what they say and do."""
     ctx.obj = Ctx(Settings().with_(home=home, database_url=db_url or None))
-
-
-def _progress(total: int, label: str):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=label, unit="doc", file=sys.stderr, disable=not sys.stderr.isatty() or None,
-                leave=False)
 
 
 def _defaults(source_type, lang, state, date, title, licence) -> SourceMeta:
@@ -85,7 +79,7 @@ def ingest(obj: Ctx, paths, doc_type, lang, state, date, title, licence, strict,
     defaults = _defaults(doc_type, lang, state, date, title, licence)
     settings = obj.settings.with_(workers=workers)
     items = list(discover(paths, defaults))
-    with _progress(len(items), "ingest") as bar:
+    with progress_bar(len(items), "ingest") as bar:
         report = ingest_items(items, obj.store, settings, progress=bar.update)
     click.echo(report.line())
     if report.unchanged:

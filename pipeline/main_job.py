@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from collections.abc import Sequence
 
 from .config import Settings
 from .ingest import IngestReport, discover, ingest_items
+from .progress import progress_bar
 from .states import MEMBERS
 from .store import Store
 
 
 def run_ingest(sources: Sequence[str], settings: Settings, store: Store | None = None) -> IngestReport:
-    from tqdm import tqdm
-
     store = store or Store(settings.url)
     items = list(discover(sources))
-    with tqdm(total=len(items), desc="ingest", unit="doc", file=sys.stderr, leave=False,
-              disable=not sys.stderr.isatty() or None) as bar:
+    with progress_bar(len(items), "ingest") as bar:
         return ingest_items(items, store, settings, progress=bar.update)
 
 
