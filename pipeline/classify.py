@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -31,7 +31,9 @@ from .mentions import find_mentions
 from .records import Mention
 from .states import MEMBERS
 
-TARGET, OTHER = " TGTSTATE ", " OTHSTATE "
+# One-character markers, so that character n-grams across the marker ("Ⓣ 拒绝", "Ⓣ refused") tie
+# cues to the target state and not to the others.
+TARGET, OTHER = " Ⓣ ", " Ⓞ "
 # Collective subjects: every member (in that year) is a candidate when a passage speaks of them all.
 COLLECTIVE = {
     "zh": re.compile(r"各成员国|成员国元首|所有成员国|全体成员国|成员国领导人|成员国外长|成员国之间|八国|九国|十国"),
@@ -41,7 +43,7 @@ COLLECTIVE = {
                      re.I),
 }
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-_WORD = re.compile(r"\w+", re.U)
+_WORD = re.compile(r"\w+|[ⓉⓄ]", re.U)
 
 
 @dataclass
@@ -100,7 +102,7 @@ def mask(text: str, state: str, mentions: dict[str, list[Mention]]) -> str:
     return text
 
 
-def _window(masked: str, width: int = 80) -> str:
+def _window(masked: str, width: int = 60) -> str:
     """Text near the target marker (the whole text when the target is implicit, e.g. the speaker)."""
     idx = [m.start() for m in re.finditer(TARGET.strip(), masked)]
     if not idx:
@@ -115,6 +117,12 @@ def analyze_words(text: str) -> list[str]:
 
         return [w for w in init_jieba().lcut(text) if w.strip()]
     return [w.lower() for w in _WORD.findall(text)]
+
+
+def analyze_bigrams(text: str) -> list[str]:
+    """Word bigrams (so "Ⓣ refused" and "Ⓞ refused" are different features)."""
+    words = analyze_words(text)
+    return [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
 
 
 class CueFeatures(BaseEstimator, TransformerMixin):
@@ -134,22 +142,30 @@ class CueFeatures(BaseEstimator, TransformerMixin):
         return np.array([f"cue_{w}_{k}" for w in ("all", "near") for k in STANCE_CUES], dtype=object)
 
 
-def _features(with_dimension: bool = False) -> ColumnTransformer:
-    meta = ["lang", "doc_type", "how", "is_speaker", "n_states"] + (["dimension"] if with_dimension else [])
+def make_features(max_chars: int = 20000, max_near: int = 10000, max_words: int = 10000) -> ColumnTransformer:
+    """The pair features: character n-grams of the masked passage and of the target's neighbourhood,
+    words, codebook cue counts, and one-hot metadata."""
     return ColumnTransformer([
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2, sublinear_tf=True,
-                                  max_features=60000), "masked"),
-        ("near", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2, sublinear_tf=True,
-                                 max_features=30000), "near"),
-        ("words", TfidfVectorizer(analyzer=analyze_words, min_df=1, sublinear_tf=True), "masked"),
+        ("chars", TfidfVectorizer(analyzer="char", ngram_range=(2, 4), min_df=2, sublinear_tf=True,
+                                  max_features=max_chars, dtype=np.float32), "masked"),
+        ("near", TfidfVectorizer(analyzer="char", ngram_range=(2, 4), min_df=2, sublinear_tf=True,
+                                 max_features=max_near, dtype=np.float32), "near"),
+        ("words", TfidfVectorizer(analyzer=analyze_words, min_df=2, sublinear_tf=True, max_features=max_words,
+                                  dtype=np.float32), "masked"),
+        ("bigrams", TfidfVectorizer(analyzer=analyze_bigrams, min_df=2, sublinear_tf=True, max_features=max_words,
+                                    dtype=np.float32), "masked"),
         ("cues", CueFeatures(), ["masked", "near", "lang"]),
-        ("meta", OneHotEncoder(handle_unknown="ignore"), meta),
+        ("meta", OneHotEncoder(handle_unknown="ignore"), ["lang", "doc_type", "how", "is_speaker", "n_states"]),
     ])
 
 
-def make_model(with_dimension: bool = False, C: float = 4.0) -> Pipeline:
-    return Pipeline([("features", _features(with_dimension)),
-                     ("clf", LogisticRegression(C=C, class_weight="balanced", max_iter=3000))])
+def make_model(C: float = 4.0) -> Pipeline:
+    """One pair classifier as a plain scikit-learn pipeline (for cross_validate and grid searches)."""
+    return Pipeline([("features", make_features()), ("clf", _classifier(C))])
+
+
+def _classifier(C: float) -> LogisticRegression:
+    return LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
 
 
 def pair_frame(inputs: list[TagInput]) -> tuple[list[tuple[int, str]], pd.DataFrame]:
@@ -175,21 +191,44 @@ class _Constant:
         self.classes_ = np.array([label])
 
     def predict_proba(self, X):
-        return np.ones((len(X), 1))
+        return np.ones((X.shape[0], 1))
 
 
-def _fit(model: Pipeline, X: pd.DataFrame, y: list):
+def _fit(C: float, X, y: list):
     if len(set(y)) < 2:
         return _Constant(y[0] if y else None)
-    return clone(model).fit(X, y)
+    return _classifier(C).fit(X, y)
+
+
+def _compact(features: ColumnTransformer) -> ColumnTransformer:
+    for _, transformer, _ in features.transformers_:
+        # The terms cut by min_df/max_features are only for introspection and bloat the saved model
+        # (scikit-learn's own advice); numpy integer vocabulary values would each become an array file
+        # in the skops archive.
+        if hasattr(transformer, "stop_words_"):
+            del transformer.stop_words_
+        if hasattr(transformer, "vocabulary_"):
+            transformer.vocabulary_ = {term: int(i) for term, i in transformer.vocabulary_.items()}
+    return features
+
+
+def _with_dimension(F, dims: list[str]):
+    """Append a one-hot of the dimension to the pair features (for the pooled stance model)."""
+    from scipy import sparse
+
+    onehot = np.zeros((len(dims), len(DIMENSIONS)), dtype=np.float32)
+    for r, d in enumerate(dims):
+        onehot[r, list(DIMENSIONS).index(d)] = 1.0
+    return sparse.hstack([F, sparse.csr_matrix(onehot)], format="csr")
 
 
 def _proba(model, X: pd.DataFrame, label) -> np.ndarray:
-    if len(X) == 0:
+    n = X.shape[0]
+    if n == 0:
         return np.zeros(0)
     classes = list(model.classes_)
     if label not in classes:
-        return np.zeros(len(X))
+        return np.zeros(n)
     return model.predict_proba(X)[:, classes.index(label)]
 
 
@@ -208,57 +247,62 @@ class Tagger(BaseEstimator):
         gold = [{(lab.state, lab.dimension): lab for lab in labs} for labs in labels]
         by_pair = [{d: gold[i].get((s, d)) for d in DIMENSIONS} for i, s in keys]
         y_attr = [any(v is not None for v in dims.values()) for dims in by_pair]
-        base = make_model(C=self.C)
-        self.attribution_ = _fit(base, X, y_attr)
+        self.features_ = _compact(make_features().fit(X))
+        F = self.features_.transform(X)
+        self.attribution_ = _fit(self.C, F, y_attr)
         pos = [k for k, a in enumerate(y_attr) if a]
-        Xp = X.iloc[pos].reset_index(drop=True)
         self.dimension_, self.area_ = {}, {}
-        stance_rows, stance_y = [], []
+        stance_rows, stance_dims, stance_y = [], [], []
         for d in DIMENSIONS:
             y_dim = [by_pair[k][d] is not None for k in pos]
-            self.dimension_[d] = _fit(base, Xp, y_dim)
-            with_d = [j for j, has in enumerate(y_dim) if has]
-            self.area_[d] = _fit(base, Xp.iloc[with_d], [by_pair[pos[j]][d].area for j in with_d])
-            for j in with_d:
-                stance_rows.append({**Xp.iloc[j].to_dict(), "dimension": d})
-                stance_y.append(by_pair[pos[j]][d].stance)
-        self.stance_ = _fit(make_model(with_dimension=True, C=self.C), pd.DataFrame(stance_rows), stance_y)
+            self.dimension_[d] = _fit(self.C, F[pos], y_dim)
+            with_d = [pos[j] for j, has in enumerate(y_dim) if has]
+            self.area_[d] = _fit(self.C, F[with_d], [by_pair[k][d].area for k in with_d])
+            stance_rows += with_d
+            stance_dims += [d] * len(with_d)
+            stance_y += [by_pair[k][d].stance for k in with_d]
+        self.stance_ = _fit(self.C, _with_dimension(F[stance_rows], stance_dims), stance_y)
         self.n_pairs_, self.n_labels_ = len(keys), len(stance_y)
         return self
+
+    def stance_proba(self, X: pd.DataFrame, dims: list[str]) -> tuple[list[str], np.ndarray]:
+        """Stance classes and their probabilities for pair rows `X` on dimensions `dims`."""
+        F = _with_dimension(self.features_.transform(X), dims)
+        return [str(c) for c in self.stance_.classes_], self.stance_.predict_proba(F)
 
     def predict(self, inputs: list[TagInput]) -> list[list[Tag]]:
         keys, X = pair_frame(inputs)
         out: list[list[Tag]] = [[] for _ in inputs]
         if not keys:
             return out
-        p_attr = _proba(self.attribution_, X, True)
+        F = self.features_.transform(X)
+        p_attr = _proba(self.attribution_, F, True)
         keep = np.flatnonzero(p_attr >= self.attribution_threshold)
         if len(keep) == 0:
             return out
-        Xk = X.iloc[keep].reset_index(drop=True)
-        rows, meta = [], []
+        Fk = F[keep]
+        rows, dims, meta = [], [], []
         for d in DIMENSIONS:
-            p_dim = _proba(self.dimension_[d], Xk, True)
+            p_dim = _proba(self.dimension_[d], Fk, True)
             for j in np.flatnonzero(p_dim >= self.dimension_threshold):
-                rows.append({**Xk.iloc[j].to_dict(), "dimension": d})
+                rows.append(j)
+                dims.append(d)
                 meta.append((keep[j], d, p_attr[keep[j]] * p_dim[j], j))
         if not rows:
             return out
-        S = pd.DataFrame(rows)
-        stance_classes = list(self.stance_.classes_)
-        P = self.stance_.predict_proba(S)
-        areas = {d: self.area_[d].predict_proba(Xk) for d in DIMENSIONS}
+        classes = [str(c) for c in self.stance_.classes_]
+        P = self.stance_.predict_proba(_with_dimension(Fk[rows], dims))
+        areas = {d: self.area_[d].predict_proba(Fk) for d in DIMENSIONS}
         for r, (k, d, p_pair, j) in enumerate(meta):
             i, state = keys[k]
             best = int(np.argmax(P[r]))
-            stance = stance_classes[best]
             area_model = self.area_[d]
-            area = area_model.classes_[int(np.argmax(areas[d][j]))] if area_model.classes_[0] is not None else \
-                DIMENSIONS[d][0]
+            area = str(area_model.classes_[int(np.argmax(areas[d][j]))]) if area_model.classes_[0] is not None \
+                else DIMENSIONS[d][0]
             confidence = float(p_pair * P[r][best])
-            out[i].append(Tag(state=state, dimension=d, area=str(area), stance=str(stance), confidence=confidence,
+            out[i].append(Tag(state=state, dimension=d, area=area, stance=classes[best], confidence=confidence,
                               uncertain=confidence < self.abstain_threshold,
-                              probabilities={str(c): float(P[r][n]) for n, c in enumerate(stance_classes)}))
+                              probabilities={c: float(P[r][n]) for n, c in enumerate(classes)}))
         for tags in out:
             tags.sort(key=lambda t: (t.state, list(DIMENSIONS).index(t.dimension)))
         return out

@@ -58,8 +58,8 @@ def _stance_given_gold(tagger: Tagger, inputs: list[TagInput], labels: list[list
         return {}
     import pandas as pd
 
-    P = tagger.stance_.predict_proba(pd.DataFrame(rows))
-    classes = [str(c) for c in tagger.stance_.classes_]
+    frame = pd.DataFrame(rows)
+    classes, P = tagger.stance_proba(frame.drop(columns="dimension"), list(frame["dimension"]))
     return {w: dict(zip(classes, map(float, p), strict=True)) for w, p in zip(where, P, strict=True)}
 
 

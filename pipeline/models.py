@@ -1,0 +1,94 @@
+"""Trained taggers on disk: skops files with a JSON card (version, data hash, metrics, library versions)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .annotations import Span
+from .config import PROJECT_ROOT
+from .errors import ScotrackError
+
+MODELS = PROJECT_ROOT / "models"
+DEFAULT_NAME = "tagger"
+# The only types a model file may contain beyond scikit-learn's and numpy's own: ours.
+TRUSTED = ["pipeline.classify.CueFeatures", "pipeline.classify.Tagger", "pipeline.classify.analyze_words",
+           "pipeline.classify.analyze_bigrams", "pipeline.classify._Constant"]
+LIBRARIES = ("scikit-learn", "numpy", "scipy", "skops", "jieba", "jieba-fast", "spacy")
+
+
+def library_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for lib in LIBRARIES:
+        try:
+            out[lib] = version(lib)
+        except PackageNotFoundError:
+            out[lib] = "absent"
+    return out
+
+
+def data_hash(spans: list[Span]) -> str:
+    """SHA-256 of the training labels in a canonical order: the model's data fingerprint."""
+    rows = sorted(json.dumps({"doc_id": s.doc_id, "start": s.start, "end": s.end, "text": s.text,
+                              "labels": [lab.__dict__ for lab in s.labels]}, ensure_ascii=False, sort_keys=True)
+                  for s in spans)
+    return hashlib.sha256("\n".join(rows).encode("utf-8")).hexdigest()
+
+
+def save(tagger, spans: list[Span], folder: Path = MODELS, name: str = DEFAULT_NAME,
+         metrics: dict | None = None) -> dict:
+    import skops.io as sio
+
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = data_hash(spans)
+    card = {
+        "name": name,
+        "version": f"{datetime.now(UTC):%Y%m%d}-{digest[:10]}",
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "training_data_sha256": digest,
+        "training_spans": len(spans),
+        "training_labels": sum(len(s.labels) for s in spans),
+        "params": tagger.get_params(),
+        "libraries": library_versions(),
+        "metrics": metrics or {},
+    }
+    import zipfile
+
+    sio.dump(tagger, folder / f"{name}.skops", compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    (folder / f"{name}.json").write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n")
+    return card
+
+
+def card(folder: Path = MODELS, name: str = DEFAULT_NAME) -> dict:
+    path = folder / f"{name}.json"
+    if not path.exists():
+        raise ScotrackError(f"no trained model at {folder / name}.skops; run `scotrack train`")
+    return json.loads(path.read_text())
+
+
+def load(folder: Path = MODELS, name: str = DEFAULT_NAME):
+    """The tagger and its card; a clear error when the file is missing, foreign or from other library versions."""
+    import skops.io as sio
+
+    meta = card(folder, name)
+    path = folder / f"{name}.skops"
+    if not path.exists():
+        raise ScotrackError(f"model card without a model file: {path}; run `scotrack train`")
+    now = library_versions()
+    if meta["libraries"].get("scikit-learn") != now["scikit-learn"]:
+        raise ScotrackError(f"model {meta['version']} was trained with scikit-learn "
+                            f"{meta['libraries'].get('scikit-learn')}, this is {now['scikit-learn']}; "
+                            f"run `scotrack train` to rebuild it")
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:
+        raise ScotrackError(f"cannot read model file {path}: {exc}") from None
+    foreign = sorted(set(untrusted) - set(TRUSTED))
+    if foreign:
+        raise ScotrackError(f"model file {path} contains types scotrack does not trust: {', '.join(foreign[:5])}")
+    return sio.load(path, trusted=untrusted), meta
