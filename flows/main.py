@@ -1,4 +1,4 @@
-"""The main job as a Prefect flow: discover the sources, ingest them in batches, summarise."""
+"""The main job as a Prefect flow: discover the sources, ingest them in batches, tag, summarise."""
 
 from __future__ import annotations
 
@@ -27,6 +27,13 @@ def ingest_batch(items: list[Item], settings: Settings) -> IngestReport:
     return ingest_items(items, Store(settings.url), settings)
 
 
+@task
+def tag_task(settings: Settings) -> str:
+    from pipeline.main_job import run_tag
+
+    return run_tag(Store(settings.url)).line()
+
+
 @flow(name="scotrack-main")
 def main_flow(sources: Sequence[str], settings: Settings | None = None) -> str:
     settings = settings or Settings()
@@ -39,4 +46,5 @@ def main_flow(sources: Sequence[str], settings: Settings | None = None) -> str:
             total.merge(ingest_batch(batch, settings))
             bar.update(len(batch))
             logger.info("ingested %d/%d documents: %s", min(i + BATCH, len(items)), len(items), total.line())
-    return summarise(Store(settings.url), total)
+    tagged = tag_task(settings)
+    return summarise(Store(settings.url), total) + "\n" + tagged

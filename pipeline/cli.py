@@ -130,7 +130,7 @@ def passages(obj: Ctx, doc_id, state, relevant, limit, as_json):
                               relevant=True if relevant else None, limit=limit)
     if as_json:
         out = [{"passage_id": r["passage_id"], "doc_id": r["doc_id"], "text": r["text"], "lang": r["lang"],
-                "relevant": bool(r["relevant"]), "states": r["states"], "kind": r["kind"],
+                "relevant": bool(r["relevant"]), "states": r["states"], "tags": r["tags"], "kind": r["kind"],
                 "start": r["start"], "end": r["end"], "mentions": r["mentions"]} for r in rows]
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
         return
@@ -175,7 +175,7 @@ def show(obj: Ctx, doc_id, original):
 @click.option("--no-prefect", is_flag=True, help="Call the stages directly instead of through the Prefect flow.")
 @click.pass_obj
 def run(obj: Ctx, paths, workers, no_prefect):
-    """The main job: ingest the bundled corpus (or PATHS) and print a summary."""
+    """The main job: ingest the bundled corpus (or PATHS), tag new passages, print a summary."""
     settings = obj.settings.with_(workers=workers)
     sources = [str(p) for p in paths] or [str(BUNDLED_CORPUS)]
     if no_prefect:
@@ -248,6 +248,23 @@ def classify(source, model_dir):
     tagger, _ = load_tagger(model_dir)
     for out in classify_lines(source, tagger):
         click.echo(json.dumps(out, ensure_ascii=False))
+
+
+@cli.command()
+@click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Model folder (default: the shipped models/).")
+@click.pass_obj
+def tag(obj: Ctx, model_dir):
+    """Tag every passage not yet tagged by the current model (new, changed, or tagged by an older model)."""
+    from .tagging import tag_store
+    from .train import load_tagger
+
+    tagger, card = load_tagger(model_dir)
+    bar = progress_bar(0, "tag", unit="passage")
+    with bar:
+        report = tag_store(obj.store, tagger, card["version"], progress=bar.update,
+                           on_total=lambda n: setattr(bar, "total", n))
+    click.echo(report.line())
 
 
 def main() -> None:

@@ -47,13 +47,32 @@ def summarise(store: Store, report: IngestReport | None = None) -> str:
     for code, state in MEMBERS.items():
         lines.append(f"  {code} {state.name_en:<11} {s['mentions_by_state'].get(code, 0):>7} "
                      f"{s['relevant_passages_by_state'].get(code, 0):>7}")
+    if s["tagged_passages"]:
+        stances = Counter()
+        for (_, _, stance), n in s["tags_by_state_dimension_stance"].items():
+            stances[stance] += n
+        lines.append(f"tags: {sum(stances.values())} on {s['tagged_passages']} tagged passages ("
+                     + ", ".join(f"{k} {v}" for k, v in stances.most_common()) + ")")
     if s["rejected"]:
         lines.append(f"rejected documents ({len(s['rejected'])}):")
         lines.extend(f"  {r['doc_id']}: {r['reason']}  [{r['source']}]" for r in s["rejected"])
     return "\n".join(lines)
 
 
+def run_tag(store: Store, model_dir=None):
+    """Tag new or changed passages with the shipped model; returns the TagReport."""
+    from .tagging import tag_store
+    from .train import load_tagger
+
+    tagger, card = load_tagger(model_dir)
+    bar = progress_bar(0, "tag", unit="passage")
+    with bar:
+        return tag_store(store, tagger, card["version"], progress=bar.update,
+                         on_total=lambda n: setattr(bar, "total", n))
+
+
 def main_job(sources: Sequence[str], settings: Settings) -> str:
     store = Store(settings.url)
     report = run_ingest(sources, settings, store)
-    return summarise(store, report)
+    tagged = run_tag(store)
+    return summarise(store, report) + "\n" + tagged.line()

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import (
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -36,7 +37,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from .errors import ScotrackError, StoreVersionError
 from .records import Document
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: tags and taggings
 
 metadata = MetaData()
 
@@ -111,6 +112,30 @@ mentions = Table(
 Index("ix_mentions_passage", mentions.c.passage_id)
 Index("ix_mentions_state", mentions.c.state)
 
+tags = Table(
+    "tags", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("passage_id", String(220), ForeignKey("passages.passage_id"), nullable=False),
+    Column("model_version", String(64), nullable=False),
+    Column("state", String(3), nullable=False),
+    Column("dimension", String(10), nullable=False),
+    Column("area", String(16), nullable=False),
+    Column("stance", String(10), nullable=False),
+    Column("score", Integer),
+    Column("confidence", Float, nullable=False),
+    Column("uncertain", Boolean, nullable=False),
+)
+Index("ix_tags_passage", tags.c.passage_id)
+Index("ix_tags_state_dim", tags.c.state, tags.c.dimension)
+
+# Which model last tagged each passage (also when it found nothing to tag).
+taggings = Table(
+    "taggings", metadata,
+    Column("passage_id", String(220), ForeignKey("passages.passage_id"), primary_key=True),
+    Column("model_version", String(64), nullable=False),
+    Column("tagged_at", String(32), nullable=False),
+)
+
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
@@ -159,6 +184,9 @@ class Store:
             row = conn.execute(select(meta_table.c.value).where(meta_table.c.key == "schema_version")).first()
             if row is None:
                 conn.execute(insert(meta_table).values(key="schema_version", value=str(SCHEMA_VERSION)))
+            elif int(row.value) < SCHEMA_VERSION:  # older stores only lack tables, which create_all added
+                conn.execute(update(meta_table).where(meta_table.c.key == "schema_version")
+                             .values(value=str(SCHEMA_VERSION)))
             elif int(row.value) > SCHEMA_VERSION:
                 raise StoreVersionError(
                     f"the store at {self.url} has schema version {row.value}, newer than this scotrack "
@@ -187,6 +215,8 @@ class Store:
                                                   data=doc.raw if keep_bytes else None))
             old = conn.execute(select(passages.c.passage_id).where(passages.c.doc_id == doc_id)).scalars().all()
             if old:
+                conn.execute(delete(tags).where(tags.c.passage_id.in_(old)))
+                conn.execute(delete(taggings).where(taggings.c.passage_id.in_(old)))
                 conn.execute(delete(mentions).where(mentions.c.passage_id.in_(old)))
                 conn.execute(delete(passages).where(passages.c.doc_id == doc_id))
             if conn.execute(select(documents.c.doc_id).where(documents.c.doc_id == doc_id)).first():
@@ -265,11 +295,52 @@ class Store:
                                        .order_by(mentions.c.passage_id, mentions.c.start)):
                     by_pid.setdefault(mr.passage_id, []).append(
                         dict(state=mr.state, start=mr.start, end=mr.end, surface=mr.surface, how=mr.how))
+            tags_by_pid: dict[str, list[dict]] = {}
+            for chunk in _chunks([r["passage_id"] for r in rows], 500):
+                for tr in conn.execute(select(tags).where(tags.c.passage_id.in_(chunk)).order_by(tags.c.id)):
+                    tags_by_pid.setdefault(tr.passage_id, []).append(
+                        dict(state=tr.state, dimension=tr.dimension, area=tr.area, stance=tr.stance, score=tr.score,
+                             confidence=tr.confidence, uncertain=bool(tr.uncertain), model_version=tr.model_version))
         for r in rows:
+            r["tags"] = tags_by_pid.get(r["passage_id"], [])
             r["tokens"] = json.loads(r["tokens"])
             r["mentions"] = by_pid.get(r["passage_id"], [])
             r["states"] = sorted({m["state"] for m in r["mentions"]})
             yield r
+
+    def passages_to_tag(self, model_version: str) -> list[dict]:
+        """Passages of ingested documents not yet tagged by `model_version` (new, changed, or older model)."""
+        q = (select(passages.c.passage_id, passages.c.text, passages.c.lang, documents.c.doc_type,
+                    documents.c.speaker_state, documents.c.year)
+             .join(documents, documents.c.doc_id == passages.c.doc_id)
+             .outerjoin(taggings, taggings.c.passage_id == passages.c.passage_id)
+             .where(documents.c.status == "ingested")
+             .where((taggings.c.model_version.is_(None)) | (taggings.c.model_version != model_version))
+             .order_by(passages.c.passage_id))
+        with self.engine.connect() as conn:
+            rows = [r._asdict() for r in conn.execute(q)]
+            by_pid: dict[str, list[dict]] = {}
+            for chunk in _chunks([r["passage_id"] for r in rows], 500):
+                for mr in conn.execute(select(mentions).where(mentions.c.passage_id.in_(chunk))):
+                    by_pid.setdefault(mr.passage_id, []).append(
+                        dict(state=mr.state, start=mr.start, end=mr.end, surface=mr.surface, how=mr.how))
+        for r in rows:
+            r["mentions"] = by_pid.get(r["passage_id"], [])
+        return rows
+
+    def write_tags(self, results: dict[str, list[dict]], model_version: str) -> None:
+        """Replace the tags of the given passages (passage_id -> tag dicts), in one transaction."""
+        now = _now()
+        pids = list(results)
+        with self.engine.begin() as conn:
+            for chunk in _chunks(pids, 500):
+                conn.execute(delete(tags).where(tags.c.passage_id.in_(chunk)))
+                conn.execute(delete(taggings).where(taggings.c.passage_id.in_(chunk)))
+            rows = [dict(passage_id=pid, model_version=model_version, **t) for pid, ts in results.items() for t in ts]
+            if rows:
+                conn.execute(insert(tags), rows)
+            conn.execute(insert(taggings), [dict(passage_id=pid, model_version=model_version, tagged_at=now)
+                                            for pid in pids])
 
     def summary(self) -> dict:
         """Counts for the main job's report."""
@@ -284,9 +355,14 @@ class Store:
                 select(mentions.c.state, func.count(func.distinct(mentions.c.passage_id)))
                 .join(passages, passages.c.passage_id == mentions.c.passage_id)
                 .where(passages.c.relevant).group_by(mentions.c.state)).all())
+            by_stance = {(st, d, stance): n for st, d, stance, n in conn.execute(
+                select(tags.c.state, tags.c.dimension, tags.c.stance, func.count())
+                .group_by(tags.c.state, tags.c.dimension, tags.c.stance))}
+            n_tagged = conn.execute(select(func.count()).select_from(taggings)).scalar()
             rejected = conn.execute(select(documents.c.doc_id, documents.c.source, documents.c.reason)
                                     .where(documents.c.status == "rejected").order_by(documents.c.doc_id)).all()
         return dict(doc_groups=[tuple(r) for r in docs], passages=n_pass, relevant_passages=n_rel,
+                    tags_by_state_dimension_stance=by_stance, tagged_passages=n_tagged,
                     mentions_by_state=by_state, relevant_passages_by_state=by_state_rel,
                     rejected=[r._asdict() for r in rejected])
 

@@ -163,3 +163,24 @@ def test_training_is_deterministic():
     a = Tagger(C=100.0).fit([x for x, _ in TOY], [y for _, y in TOY])
     b = Tagger(C=100.0).fit([x for x, _ in TOY], [y for _, y in TOY])
     assert np.array_equal(a.stance_.coef_, b.stance_.coef_)
+
+
+def test_tag_store_is_incremental_and_follows_model_versions(toy_tagger, settings, tmp_path):
+    from pipeline.ingest import ingest
+    from pipeline.store import Store
+    from pipeline.tagging import tag_store
+
+    store = Store(settings.url)
+    doc = tmp_path / "news.txt"
+    doc.write_text(TOY[2][0].text + "\n\n" + TOY[7][0].text)
+    ingest([doc], store, settings)
+    first = tag_store(store, toy_tagger, "v1")
+    assert first.tagged == 2 and first.tags >= 2
+    (p0, _) = store.passages()
+    assert {t["model_version"] for t in p0["tags"]} == {"v1"} and {t["state"] for t in p0["tags"]} == {"IND", "PAK"}
+    assert tag_store(store, toy_tagger, "v1").tagged == 0  # nothing new
+    assert tag_store(store, toy_tagger, "v2").tagged == 2  # a new model re-tags
+    doc.write_text(TOY[3][0].text)  # changed document: its passages are new
+    ingest([doc], store, settings)
+    assert tag_store(store, toy_tagger, "v2").tagged == 1
+    assert store.integrity_problems() == []

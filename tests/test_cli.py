@@ -106,7 +106,8 @@ def test_newer_store_is_one_line(home):
     assert rc == 2 and err.startswith("error: the store") and "newer" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("command", ["ingest", "docs", "passages", "show", "run"])
+@pytest.mark.parametrize("command", ["ingest", "docs", "passages", "show", "run", "tag", "classify", "train",
+                                     "evaluate"])
 def test_every_command_has_help_and_is_in_the_readme(command):
     rc, out, _ = run([command, "--help"], Path("/nonexistent"))
     assert rc == 0 and "Usage:" in out
