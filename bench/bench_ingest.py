@@ -1,8 +1,9 @@
 """Benchmark of the ingest path on the bundled Chinese text, against raw jieba in the same run.
 
 Prints: raw `jieba.lcut` throughput; the full decode→clean→segment→tokenise→mentions throughput
-on one core and on all cores; their ratios to raw jieba; and the peak memory (RSS) of a
-`scotrack ingest` of the whole bundled corpus into a fresh store.
+on one core and on all cores; their ratios to raw jieba; the shipped tagger's throughput on the same
+passages and its ratio to raw jieba; and the peak memory (RSS) of a `scotrack ingest` of the whole
+bundled corpus into a fresh store.
 
     .venv/bin/python bench/bench_ingest.py [--repeat 3] [--no-memory]
 """
@@ -93,6 +94,22 @@ def main() -> None:
     print(f"full pipeline, {cores} processes:     {chars / t_all / 1e3:8.0f} k chars/s   "
           f"ratio to jieba {t_jieba / t_all:.2f} (target >= 1.0)"
           + (f", to {segmenter.__name__} {t_seg / t_all:.2f}" if segmenter is not jieba else ""))
+
+    # Tagging (issue 3): passages of the same Chinese text through the shipped tagger, end to end.
+    from pipeline.classify import TagInput
+    from pipeline.train import load_tagger
+
+    tagger, card = load_tagger()
+    settings = Settings(workers=1)
+    inputs = [TagInput(id=f"{i.meta.doc_id}#{p.position}", text=p.text, lang=p.lang, doc_type=i.meta.doc_type,
+                       speaker_state=i.meta.speaker_state, year=i.meta.year, mentions=p.mentions)
+              for i, raw in items for p in process(i, raw, settings).passages]
+    tagger.predict(inputs[:50])
+    t_tag = best_of(lambda: tagger.predict(inputs), args.repeat)
+    tag_chars = sum(len(x.text) for x in inputs)
+    print(f"tagging, 1 process:             {len(inputs) / t_tag:8.0f} passages/s, "
+          f"{tag_chars / t_tag / 1e3:.0f} k chars/s   ratio to jieba {t_jieba / t_tag * tag_chars / chars:.2f} "
+          f"(target > 1: cheaper than tokenising)")
 
     if not args.no_memory:
         with tempfile.TemporaryDirectory() as home:
