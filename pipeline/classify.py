@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -112,11 +113,17 @@ def _window(masked: str, width: int = 60) -> str:
 
 def analyze_words(text: str) -> list[str]:
     """Word tokens for the TF-IDF features: jieba for text with Chinese, else \\w+ words, lower-cased."""
+    return list(_segment(text))
+
+
+@lru_cache(maxsize=8192)
+def _segment(text: str) -> tuple[str, ...]:
+    # cached: the word and bigram features analyse the same pair text one after the other
     if _HAN.search(text):
         from .tokenise import init_jieba
 
-        return [w for w in init_jieba().lcut(text) if w.strip()]
-    return [w.lower() for w in _WORD.findall(text)]
+        return tuple(w for w in init_jieba().lcut(text) if w.strip())
+    return tuple(w.lower() for w in _WORD.findall(text))
 
 
 def analyze_bigrams(text: str) -> list[str]:
