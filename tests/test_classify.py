@@ -65,9 +65,8 @@ def test_candidates_include_mentions_speaker_and_collective_subjects():
 def test_masking_marks_the_target_and_hides_the_others():
     inp = _inp("India refused, while Pakistan agreed.", "en")
     cands = candidates(inp)
-    assert mask(inp.text, "IND", cands) == f"{TARGET}refused, while{OTHER}agreed.".replace("  ", " ") or True
-    assert TARGET.strip() in mask(inp.text, "IND", cands) and OTHER.strip() in mask(inp.text, "IND", cands)
-    assert mask(inp.text, "IND", cands) != mask(inp.text, "PAK", cands)
+    assert mask(inp.text, "IND", cands) == f"{TARGET} refused, while {OTHER} agreed."
+    assert mask(inp.text, "PAK", cands) == f"{OTHER} refused, while {TARGET} agreed."
 
 
 def test_overfit_then_reload_predicts_the_same(toy_tagger, tmp_path):
