@@ -46,9 +46,11 @@ def save(tagger, spans: list[Span], folder: Path = MODELS, name: str = DEFAULT_N
 
     folder.mkdir(parents=True, exist_ok=True)
     digest = data_hash(spans)
+    params = hashlib.sha256(json.dumps(tagger.get_params(), sort_keys=True).encode()).hexdigest()
     card = {
         "name": name,
-        "version": f"{datetime.now(UTC):%Y%m%d}-{digest[:10]}",
+        # a new version whenever the data or the parameters change, so `scotrack tag` re-tags
+        "version": f"{datetime.now(UTC):%Y%m%d}-{digest[:10]}-{params[:6]}",
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "training_data_sha256": digest,
         "training_spans": len(spans),
