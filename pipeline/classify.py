@@ -26,7 +26,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
-from .annotations import DIMENSIONS, STANCE_VALUE, STANCES, Label
+from .annotations import DIMENSIONS, STANCE_VALUE, Label
 from .cues import STANCE_CUES, cue_counts
 from .mentions import find_mentions
 from .records import Mention
@@ -315,7 +315,3 @@ class Tagger(BaseEstimator):
         for tags in out:
             tags.sort(key=lambda t: (t.state, list(DIMENSIONS).index(t.dimension)))
         return out
-
-
-def stance_classes() -> tuple[str, ...]:
-    return STANCES

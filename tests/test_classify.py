@@ -183,3 +183,15 @@ def test_tag_store_is_incremental_and_follows_model_versions(toy_tagger, setting
     ingest([doc], store, settings)
     assert tag_store(store, toy_tagger, "v2").tagged == 1
     assert store.integrity_problems() == []
+
+
+def test_a_pair_model_composes_with_cross_validate():
+    from sklearn.model_selection import cross_validate
+
+    from pipeline.classify import make_model, pair_frame
+
+    inputs = [x for x, _ in TOY] * 3
+    keys, X = pair_frame(inputs)
+    y = [any(lab.state == s for lab in TOY[i % len(TOY)][1]) for i, s in keys]
+    scores = cross_validate(make_model(), X, y, cv=3)
+    assert len(scores["test_score"]) == 3
