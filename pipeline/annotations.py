@@ -22,6 +22,18 @@ STANCE_VALUE = {"positive": 2, "limited": 1, "negative": -1, "opposed": -2, "non
 ORIGINS = ("gold", "assistant", "rule", "model-reviewed", "hand")
 
 
+# The annotators of round 2's UN work list, where every passage (labelled or []) was read under the
+# member-relations rule (corpora/annotations/README.md).
+MEMBER_RELATIONS_ANNOTATORS = {"assistant:en-annotator-3", "assistant:en-annotator-4"}
+
+
+def scope(span: Span) -> str:
+    """"member-relations" for spans read under the round-2 member-relations rule, else "sco-frame"."""
+    if span.note.startswith("member relations") or span.annotator in MEMBER_RELATIONS_ANNOTATORS:
+        return "member-relations"
+    return "sco-frame"
+
+
 def is_held_out(doc_id: str) -> bool:
     """Documents reserved for independent evaluation: never labelled, trained or tuned on."""
     return hashlib.sha1(doc_id.encode("utf-8")).hexdigest()[0] in "012"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from itertools import accumulate
 
 import numpy as np
 import pandas as pd
@@ -27,11 +27,16 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
 from .annotations import DIMENSIONS, STANCE_VALUE, Label
-from .cues import STANCE_CUES, cue_counts
+from .cues import STANCE_CUES, stance_cue_vector
 from .mentions import find_mentions
+from .ngrams import CharNgramTfidf
 from .records import Mention
 from .states import MEMBERS
 
+# Bumped whenever the features a model was fitted on change meaning, so an old model file is refused
+# with a clear message (2: vectorised character n-grams, words segmented once per passage; 3: passage cue
+# counts computed once per passage; 4: one plain cue alternation, the longest cue wins).
+FEATURES_VERSION = 4
 # One-character markers, so that character n-grams across the marker ("Ⓣ 拒绝", "Ⓣ refused") tie
 # cues to the target state and not to the others.
 TARGET, OTHER = " Ⓣ ", " Ⓞ "
@@ -58,6 +63,7 @@ class TagInput:
     speaker_state: str | None = None
     year: int | None = None
     mentions: list[Mention] | None = None  # precomputed (from the store); found here when None
+    tokens: list[str] | None = None  # word tokens of `text` (from the store); segmented here when None
 
 
 @dataclass
@@ -79,8 +85,10 @@ class Tag:
                 "score": self.score, "confidence": round(self.confidence, 4), "uncertain": self.uncertain}
 
 
-def candidates(inp: TagInput) -> dict[str, list[Mention]]:
-    """The member states a passage may be about: its mentions, the speaker, and collective subjects."""
+def candidates(inp: TagInput, home: dict[str, str] | None = None) -> dict[str, list[Mention]]:
+    """The member states a passage may be about: its mentions, the speaker, collective subjects, and (with
+    `home`, a language -> state map) the implicit home state of a language's media, e.g. China for CCTV
+    items that report a Chinese minister at an SCO meeting without naming China."""
     mentions = inp.mentions if inp.mentions is not None else find_mentions(
         inp.text, inp.lang, speaker_state=inp.speaker_state, doc_type=inp.doc_type, year=inp.year)
     out: dict[str, list[Mention]] = {}
@@ -88,6 +96,9 @@ def candidates(inp: TagInput) -> dict[str, list[Mention]]:
         out.setdefault(m.state, []).append(m)
     if inp.doc_type == "speech" and inp.speaker_state in MEMBERS:
         out.setdefault(inp.speaker_state, [])
+    own = (home or {}).get(inp.lang)
+    if own and inp.speaker_state in (None, "", own):
+        out.setdefault(own, [])
     pattern = COLLECTIVE.get(inp.lang)
     if pattern is not None and pattern.search(inp.text):
         for code, state in MEMBERS.items():
@@ -111,39 +122,82 @@ def _window(masked: str, width: int = 60) -> str:
     return " … ".join(masked[max(0, i - width): i + width] for i in idx)
 
 
-def analyze_words(text: str) -> list[str]:
-    """Word tokens for the TF-IDF features: jieba for text with Chinese, else \\w+ words, lower-cased."""
-    return list(_segment(text))
-
-
-@lru_cache(maxsize=8192)
-def _segment(text: str) -> tuple[str, ...]:
-    # cached: the word and bigram features analyse the same pair text one after the other
-    if _HAN.search(text):
+def passage_words(inp: TagInput) -> list[tuple[str, int, int]]:
+    """The passage's words with their offsets: jieba words for text with Chinese (the stored tokens when
+    the store has them, so tagging does not segment again), else lower-cased \\w+ words."""
+    if not _HAN.search(inp.text):
+        return [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(inp.text)]
+    words = _align(inp.text, inp.tokens) if inp.tokens else None
+    if words is None:
         from .tokenise import init_jieba
 
-        return tuple(w for w in init_jieba().lcut(text) if w.strip())
-    return tuple(w.lower() for w in _WORD.findall(text))
+        words = [(w, s, e) for w, s, e in init_jieba().tokenize(inp.text) if w.strip()]
+    return words
 
 
-def analyze_bigrams(text: str) -> list[str]:
+def _align(text: str, tokens: list[str]) -> list[tuple[str, int, int]] | None:
+    if "".join(tokens) == text:  # the common case: no whitespace in the passage
+        ends = list(accumulate(len(t) for t in tokens))
+        return [(t, e - len(t), e) for t, e in zip(tokens, ends, strict=True)]
+    out, pos = [], 0
+    for tok in tokens:
+        start = text.find(tok, pos)
+        if start < 0 or text[pos:start].strip():
+            return None  # the tokens are not this text's: segment it instead
+        out.append((tok, start, start + len(tok)))
+        pos = start + len(tok)
+    return out if not text[pos:].strip() else None
+
+
+def mention_slots(words: list[tuple[str, int, int]], mentions: dict[str, list[Mention]]) -> list:
+    """For each word, the state of the mention it overlaps (None for ordinary words); a mention's second and
+    later words get "" so that a mention becomes one marker."""
+    spans = sorted((m.start, m.end, who) for who, ms in mentions.items() for m in ms)
+    slots, k, last = [], 0, None
+    for _, start, end in words:
+        while k < len(spans) and spans[k][1] <= start:
+            k += 1
+        if k < len(spans) and spans[k][0] < end:
+            slots.append("" if last == k else spans[k][2])
+            last = k
+        else:
+            slots.append(None)
+    return slots
+
+
+def masked_words(words: list[tuple[str, int, int]], slots: list, state: str) -> tuple:
+    """The words with each mention replaced by one marker, Ⓣ for the target state and Ⓞ for the others."""
+    out = []
+    for (w, _, _), who in zip(words, slots, strict=True):
+        if who is None:
+            out.append(w)
+        elif who:
+            out.append("Ⓣ" if who == state else "Ⓞ")
+    return tuple(out)
+
+
+def analyze_tokens(words) -> list[str]:
+    """The word features: the pair's words as they are (already segmented and masked)."""
+    return list(words)
+
+
+def analyze_token_bigrams(words) -> list[str]:
     """Word bigrams (so "Ⓣ refused" and "Ⓞ refused" are different features)."""
-    words = analyze_words(text)
     return [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
 
 
 class CueFeatures(BaseEstimator, TransformerMixin):
-    """Counts of codebook stance cues, in the whole text and near the target state."""
+    """Counts of codebook stance cues, in the whole passage (column "cues", counted once per passage by
+    `pair_frame`) and near the target state (column "near")."""
 
     def fit(self, X, y=None):
         return self
 
     def transform(self, X):
         rows = []
-        for text, near, lang in zip(X["masked"], X["near"], X["lang"], strict=True):
-            whole, close = cue_counts(text, lang), cue_counts(near, lang)
-            rows.append([np.log1p(whole[k]) for k in STANCE_CUES] + [np.log1p(close[k]) for k in STANCE_CUES])
-        return np.asarray(rows, dtype=float)
+        for whole, near, lang in zip(X["cues"], X["near"], X["lang"], strict=True):
+            rows.append(list(whole) + stance_cue_vector(near, lang))
+        return np.log1p(np.asarray(rows, dtype=float).reshape(-1, 2 * len(STANCE_CUES)))
 
     def get_feature_names_out(self, input_features=None):
         return np.array([f"cue_{w}_{k}" for w in ("all", "near") for k in STANCE_CUES], dtype=object)
@@ -153,15 +207,11 @@ def make_features(max_chars: int = 20000, max_near: int = 10000, max_words: int 
     """The pair features: character n-grams of the masked passage and of the target's neighbourhood,
     words, codebook cue counts, and one-hot metadata."""
     return ColumnTransformer([
-        ("chars", TfidfVectorizer(analyzer="char", ngram_range=(2, 4), min_df=2, sublinear_tf=True,
-                                  max_features=max_chars, dtype=np.float32), "masked"),
-        ("near", TfidfVectorizer(analyzer="char", ngram_range=(2, 4), min_df=2, sublinear_tf=True,
-                                 max_features=max_near, dtype=np.float32), "near"),
-        ("words", TfidfVectorizer(analyzer=analyze_words, min_df=2, sublinear_tf=True, max_features=max_words,
-                                  dtype=np.float32), "masked"),
-        ("bigrams", TfidfVectorizer(analyzer=analyze_bigrams, min_df=2, sublinear_tf=True, max_features=max_words,
-                                    dtype=np.float32), "masked"),
-        ("cues", CueFeatures(), ["masked", "near", "lang"]),
+        ("chars", CharNgramTfidf(ngram_range=(2, 4), min_df=2, max_features=max_chars), "masked"),
+        ("near", CharNgramTfidf(ngram_range=(2, 4), min_df=2, max_features=max_near), "near"),
+        ("words", TfidfVectorizer(analyzer=analyze_tokens, min_df=2, sublinear_tf=True, max_features=max_words,
+                                  dtype=np.float32), "words"),
+        ("cues", CueFeatures(), ["cues", "near", "lang"]),
         ("meta", OneHotEncoder(handle_unknown="ignore"), ["lang", "doc_type", "how", "is_speaker", "n_states"]),
     ])
 
@@ -175,19 +225,38 @@ def _classifier(C: float) -> LogisticRegression:
     return LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
 
 
-def pair_frame(inputs: list[TagInput]) -> tuple[list[tuple[int, str]], pd.DataFrame]:
+def _implicit(inp: TagInput, state: str, home: dict[str, str]) -> str:
+    """Why a state with no mention in the passage is a candidate."""
+    if state == inp.speaker_state:
+        return "implicit-speaker"
+    return "implicit-home" if home.get(inp.lang) == state else "implicit-collective"
+
+
+def parse_home(spec: str) -> dict[str, str]:
+    """"zh:CHN,ru:RUS" -> {"zh": "CHN", "ru": "RUS"}."""
+    return dict(part.split(":", 1) for part in spec.split(",") if part)
+
+
+def pair_frame(inputs: list[TagInput], home: str = "") -> tuple[list[tuple[int, str]], pd.DataFrame]:
     """One row per (passage, candidate state)."""
     keys, rows = [], []
+    home_map = parse_home(home)
     for i, inp in enumerate(inputs):
-        cands = candidates(inp)
+        cands = candidates(inp, home_map)
+        words = passage_words(inp) if cands else []
+        slots = mention_slots(words, cands) if cands else []
+        cues = tuple(stance_cue_vector(inp.text, inp.lang)) if cands else ()
         for state, ms in cands.items():
             masked = mask(inp.text, state, cands)
             keys.append((i, state))
-            rows.append({"masked": masked, "near": _window(masked), "lang": inp.lang,
+            rows.append({"masked": masked, "near": _window(masked), "words": masked_words(words, slots, state),
+                         "cues": cues,
+                         "lang": inp.lang,
                          "doc_type": inp.doc_type or "-",
-                         "how": "+".join(sorted({m.how for m in ms})) or "implicit",
+                         "how": "+".join(sorted({m.how for m in ms})) or _implicit(inp, state, home_map),
                          "is_speaker": str(state == inp.speaker_state), "n_states": str(min(len(cands), 4))})
-    return keys, pd.DataFrame(rows, columns=["masked", "near", "lang", "doc_type", "how", "is_speaker",
+    return keys, pd.DataFrame(rows, columns=["masked", "near", "words", "cues", "lang", "doc_type", "how",
+                                             "is_speaker",
                                              "n_states"])
 
 
@@ -239,25 +308,38 @@ def _proba(model, X: pd.DataFrame, label) -> np.ndarray:
     return model.predict_proba(X)[:, classes.index(label)]
 
 
+def _set_f1(pred: set, gold: set) -> float:
+    tp = len(pred & gold)
+    return 2 * tp / (len(pred) + len(gold)) if tp else 0.0
+
+
 class Tagger(BaseEstimator):
     """The whole tagger; `fit(inputs, labels)` where labels[i] is the list of Labels of inputs[i]."""
 
-    # Thresholds chosen on the grouped cross-validation of the annotations (no held-out data):
-    # attribution 0.25 / dimension 0.35 gave state F1 0.808 against 0.757 at 0.5 / 0.5 (2026-11-26).
-    def __init__(self, C: float = 4.0, attribution_threshold: float = 0.25, dimension_threshold: float = 0.35,
-                 abstain_threshold: float = 0.5):
+    def __init__(self, C: float = 4.0, attribution_threshold: float | str = "tune",
+                 dimension_threshold: float | str = "tune", abstain_threshold: float = 0.5, home: str = "zh:CHN",
+                 tune_folds: int = 3):
+        """`attribution_threshold` / `dimension_threshold`: a number, or "tune" to choose them in `fit` by an
+        inner grouped cross-validation on the training data only (so an outer evaluation stays honest).
+        `home`: language -> implicit home state of that language's media (see `candidates`)."""
         self.C = C
+        self.home = home
         self.attribution_threshold = attribution_threshold
         self.dimension_threshold = dimension_threshold
         self.abstain_threshold = abstain_threshold
+        self.tune_folds = tune_folds
 
-    def fit(self, inputs: list[TagInput], labels: list[list[Label]]) -> Tagger:
-        keys, X = pair_frame(inputs)
+    def fit(self, inputs: list[TagInput], labels: list[list[Label]], groups: list[str] | None = None) -> Tagger:
+        """`groups` (e.g. document ids) keep a document's spans together in the inner threshold tuning;
+        by default the part of each input's id before the first ":"."""
+        keys, X = pair_frame(inputs, self.home)
         gold = [{(lab.state, lab.dimension): lab for lab in labs} for labs in labels]
         by_pair = [{d: gold[i].get((s, d)) for d in DIMENSIONS} for i, s in keys]
         y_attr = [any(v is not None for v in dims.values()) for dims in by_pair]
         self.features_ = _compact(make_features().fit(X))
         F = self.features_.transform(X)
+        groups = groups or [inp.id.split(":", 1)[0] for inp in inputs]
+        self.thresholds_ = self._thresholds(F, keys, by_pair, y_attr, labels, groups)
         self.attribution_ = _fit(self.C, F, y_attr)
         pos = [k for k, a in enumerate(y_attr) if a]
         self.dimension_, self.area_ = {}, {}
@@ -274,26 +356,68 @@ class Tagger(BaseEstimator):
         self.n_pairs_, self.n_labels_ = len(keys), len(stance_y)
         return self
 
+    GRID = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
+
+    def _thresholds(self, F, keys, by_pair, y_attr, labels, groups) -> tuple[float, float]:
+        """The (attribution, dimension) thresholds: given, or tuned on out-of-fold probabilities of an inner
+        grouped k-fold over the training inputs (features reused; only the two decision models refitted).
+        The criterion is the mean of span-level state F1 and (state, dimension) micro-F1."""
+        fixed = (self.attribution_threshold, self.dimension_threshold)
+        if all(isinstance(t, (int, float)) for t in fixed):
+            return float(fixed[0]), float(fixed[1])
+        from sklearn.model_selection import GroupKFold
+
+        pair_groups = np.array([groups[i] for i, _ in keys])
+        n_folds = min(self.tune_folds, len(set(pair_groups)))
+        if n_folds < 2:
+            return 0.5, 0.5
+        p_attr = np.zeros(len(keys))
+        p_dim = {d: np.zeros(len(keys)) for d in DIMENSIONS}
+        y = np.array(y_attr)
+        for train, test in GroupKFold(n_splits=n_folds).split(F, groups=pair_groups):
+            p_attr[test] = _proba(_fit(self.C, F[train], list(y[train])), F[test], True)
+            pos = train[y[train]]
+            for d in DIMENSIONS:
+                model = _fit(self.C, F[pos], [by_pair[k][d] is not None for k in pos])
+                p_dim[d][test] = _proba(model, F[test], True)
+        gold_states = [(i, s) for i, labs in enumerate(labels) for s in {lab.state for lab in labs}]
+        gold_dims = {(i, lab.state, lab.dimension) for i, labs in enumerate(labels) for lab in labs}
+        best, best_score = (0.5, 0.5), -1.0
+        for ta in self.GRID:
+            for td in self.GRID:
+                states, dims = set(), set()
+                for k in np.flatnonzero(p_attr >= ta):
+                    i, s = keys[k]
+                    for d in DIMENSIONS:
+                        if p_dim[d][k] >= td:
+                            states.add((i, s))
+                            dims.add((i, s, d))
+                score = (_set_f1(states, set(gold_states)) + _set_f1(dims, gold_dims)) / 2
+                if score > best_score + 1e-9:
+                    best, best_score = (ta, td), score
+        return best
+
     def stance_proba(self, X: pd.DataFrame, dims: list[str]) -> tuple[list[str], np.ndarray]:
         """Stance classes and their probabilities for pair rows `X` on dimensions `dims`."""
         F = _with_dimension(self.features_.transform(X), dims)
         return [str(c) for c in self.stance_.classes_], self.stance_.predict_proba(F)
 
     def predict(self, inputs: list[TagInput]) -> list[list[Tag]]:
-        keys, X = pair_frame(inputs)
+        keys, X = pair_frame(inputs, self.home)
         out: list[list[Tag]] = [[] for _ in inputs]
         if not keys:
             return out
         F = self.features_.transform(X)
         p_attr = _proba(self.attribution_, F, True)
-        keep = np.flatnonzero(p_attr >= self.attribution_threshold)
+        t_attr, t_dim = self.thresholds_
+        keep = np.flatnonzero(p_attr >= t_attr)
         if len(keep) == 0:
             return out
         Fk = F[keep]
         rows, dims, meta = [], [], []
         for d in DIMENSIONS:
             p_dim = _proba(self.dimension_[d], Fk, True)
-            for j in np.flatnonzero(p_dim >= self.dimension_threshold):
+            for j in np.flatnonzero(p_dim >= t_dim):
                 rows.append(j)
                 dims.append(d)
                 meta.append((keep[j], d, p_attr[keep[j]] * p_dim[j], j))

@@ -218,17 +218,20 @@ def evaluate(folds, annotations, out):
     from .train import report_markdown, training_spans
 
     spans = training_spans(annotations) if annotations else training_spans()
+    thresholds: list = []
     with progress_bar(folds, "folds", unit="fold") as bar:
-        report = run_evaluation(spans, folds=folds, progress=bar.update)
+        report = run_evaluation(spans, folds=folds, progress=bar.update, fold_thresholds=thresholds)
     folder = out or models.MODELS
     folder.mkdir(parents=True, exist_ok=True)
     digest = models.data_hash(spans)
     header = (f"# Tagger evaluation\n\n{folds}-fold cross-validation grouped by document on {len(spans)} spans "
               f"({sum(len(s.labels) for s in spans)} labels; data sha256 {digest[:12]}). Reproduce: "
-              f"`scotrack evaluate --folds {folds}`.\n")
+              f"`scotrack evaluate --folds {folds}`. The attribution and dimension thresholds are tuned inside "
+              f"each training fold (inner grouped CV), never on the fold scored: "
+              f"{', '.join(f'{a:g}/{d:g}' for a, d in thresholds)}.\n")
     md = report_markdown(report, header)
-    (folder / "evaluation.json").write_text(json.dumps({"data_sha256": digest, "folds": folds, "report": report},
-                                                       indent=1) + "\n")
+    saved = {"data_sha256": digest, "folds": folds, "fold_thresholds": thresholds, "report": report}
+    (folder / "evaluation.json").write_text(json.dumps(saved, indent=1) + "\n")
     (folder / "evaluation.md").write_text(md)
     click.echo(md)
 

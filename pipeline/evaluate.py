@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score
 from sklearn.model_selection import GroupKFold
 
-from .annotations import DIMENSIONS, STANCE_VALUE, Label, Span
+from .annotations import DIMENSIONS, STANCE_VALUE, Label, Span, scope
 from .classify import Tagger, TagInput, candidates, pair_frame
 from .clean import to_simplified
 from .cues import cue_counts, rule_stance
@@ -44,7 +44,7 @@ def _f1(tp: int, fp: int, fn: int) -> float:
 
 def _stance_given_gold(tagger: Tagger, inputs: list[TagInput], labels: list[list[Label]]):
     """Stance predictions for the gold (state, dimension) pairs, upstream models bypassed."""
-    keys, X = pair_frame(inputs)
+    keys, X = pair_frame(inputs, tagger.home)
     index = {k: n for n, k in enumerate(keys)}
     rows, where = [], []
     for i, labs in enumerate(labels):
@@ -161,15 +161,20 @@ def _ece(conf: list[float], correct: list[bool], bins: int = 10) -> float | None
     return round(float(total), 4)
 
 
-def cross_validate(spans: list[Span], folds: int = 5, tagger: Tagger | None = None, progress=None) -> dict:
-    """Grouped k-fold by document; returns the report (overall and per language) for model and baselines."""
+def cross_validate(spans: list[Span], folds: int = 5, tagger: Tagger | None = None, progress=None,
+                   fold_thresholds: list | None = None) -> dict:
+    """Grouped k-fold by document; returns the report (overall, per language and per annotation scope) for
+    the model and the baselines. The model's thresholds are tuned inside each training fold; each fold's
+    choice is appended to `fold_thresholds` when given."""
     inputs = [to_input(s) for s in spans]
     labels = [s.labels for s in spans]
     groups = [s.doc_id for s in spans]
     preds: dict[str, list[Predicted | None]] = {k: [None] * len(spans) for k in ("model", "majority", "rules")}
     for train, test in GroupKFold(n_splits=folds).split(inputs, groups=groups):
         model = (tagger or Tagger()).__class__(**(tagger or Tagger()).get_params())
-        model.fit([inputs[i] for i in train], [labels[i] for i in train])
+        model.fit([inputs[i] for i in train], [labels[i] for i in train], groups=[groups[i] for i in train])
+        if fold_thresholds is not None:
+            fold_thresholds.append(list(model.thresholds_))
         t_in, t_lab = [inputs[i] for i in test], [labels[i] for i in test]
         for name, got in (("model", predict_model(model, t_in, t_lab)),
                           ("majority", predict_majority([labels[i] for i in train], t_in, t_lab)),
@@ -179,8 +184,10 @@ def cross_validate(spans: list[Span], folds: int = 5, tagger: Tagger | None = No
         if progress:
             progress(1)
     report: dict = defaultdict(dict)
-    for lang in ("all", "zh", "en", "ru"):
-        idx = [i for i, s in enumerate(spans) if lang == "all" or s.lang == lang]
+    for lang in ("all", "zh", "en", "ru", "sco-frame", "member-relations"):
+        idx = [i for i, s in enumerate(spans) if lang == "all" or lang in (s.lang, scope(s))]
+        if not idx:
+            continue
         for name, ps in preds.items():
             report[lang][name] = score([ps[i] for i in idx], [labels[i] for i in idx])
     return dict(report)

@@ -149,6 +149,11 @@ _ZH: tuple[_Entry, ...] = (
     _e("CHN", "leader", "朱镕基", since=1991),
     _e("CHN", "leader", "李鹏", since=1987),
     _e("CHN", "leader", "王毅", since=2003),
+    # other central leaders and ministers who represent China at SCO meetings (CCTV reports them by name)
+    _e("CHN", "leader", "丁薛祥", "赵乐际", "王沪宁", "韩正", "汪洋", "栗战书", "王岐山", "张高丽", "张德江",
+       "俞正声", "李希", "何立峰", "胡春华", "杨洁篪", "秦刚", "魏凤和", "董军", "王小洪", "赵克志", "孟建柱",
+       "王文涛", "钟山", "高虎城", since=2007),
+    _e("CHN", "leader", "蔡奇(?!斯)", since=2012),
     _e("RUS", "leader", "普京", since=1999),
     _e("RUS", "leader", "梅德韦杰夫", since=2000),
     _e("RUS", "leader", "拉夫罗夫", since=1994),

@@ -15,8 +15,8 @@ from .errors import ScotrackError
 MODELS = PROJECT_ROOT / "models"
 DEFAULT_NAME = "tagger"
 # The only types a model file may contain beyond scikit-learn's and numpy's own: ours.
-TRUSTED = ["pipeline.classify.CueFeatures", "pipeline.classify.Tagger", "pipeline.classify.analyze_words",
-           "pipeline.classify.analyze_bigrams", "pipeline.classify._Constant"]
+TRUSTED = ["pipeline.classify.CueFeatures", "pipeline.classify.Tagger", "pipeline.classify.analyze_tokens",
+           "pipeline.classify.analyze_token_bigrams", "pipeline.classify._Constant", "pipeline.ngrams.CharNgramTfidf"]
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "skops", "jieba", "jieba-fast", "spacy")
 
 
@@ -46,7 +46,9 @@ def save(tagger, spans: list[Span], folder: Path = MODELS, name: str = DEFAULT_N
 
     folder.mkdir(parents=True, exist_ok=True)
     digest = data_hash(spans)
-    params = hashlib.sha256(json.dumps(tagger.get_params(), sort_keys=True).encode()).hexdigest()
+    from .classify import FEATURES_VERSION
+
+    params = hashlib.sha256(json.dumps([tagger.get_params(), FEATURES_VERSION], sort_keys=True).encode()).hexdigest()
     card = {
         "name": name,
         # a new version whenever the data or the parameters change, so `scotrack tag` re-tags
@@ -56,6 +58,9 @@ def save(tagger, spans: list[Span], folder: Path = MODELS, name: str = DEFAULT_N
         "training_spans": len(spans),
         "training_labels": sum(len(s.labels) for s in spans),
         "params": tagger.get_params(),
+        "features": FEATURES_VERSION,
+        "thresholds": {"attribution": tagger.thresholds_[0], "dimension": tagger.thresholds_[1],
+                       "abstain": tagger.abstain_threshold} if hasattr(tagger, "thresholds_") else None,
         "libraries": library_versions(),
         "metrics": metrics or {},
     }
@@ -86,6 +91,11 @@ def load(folder: Path = MODELS, name: str = DEFAULT_NAME):
         raise ScotrackError(f"model {meta['version']} was trained with scikit-learn "
                             f"{meta['libraries'].get('scikit-learn')}, this is {now['scikit-learn']}; "
                             f"run `scotrack train` to rebuild it")
+    from .classify import FEATURES_VERSION
+
+    if meta.get("features", 1) != FEATURES_VERSION:
+        raise ScotrackError(f"model {meta['version']} was built for tagger features version {meta.get('features', 1)}, "
+                            f"this scotrack computes version {FEATURES_VERSION}; run `scotrack train` to rebuild it")
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:

@@ -239,7 +239,8 @@ class Store:
     # -- reads ----------------------------------------------------------------------------
     def doc_by_sha(self, sha256: str) -> dict | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(documents.c.doc_id, documents.c.status, documents.c.source)
+            row = conn.execute(select(documents.c.doc_id, documents.c.status, documents.c.source,
+                                      documents.c.pipeline_version)
                                .where(documents.c.sha256 == sha256).order_by(documents.c.ingested_at)).first()
         return row._asdict() if row else None
 
@@ -308,10 +309,36 @@ class Store:
             r["states"] = sorted({m["state"] for m in r["mentions"]})
             yield r
 
+    def tag_rows(self, model_version: str | None = None) -> list[dict]:
+        """Every stored tag with its passage and document (for aggregation), plus `mention_states`: the
+        states the passage's mentions name. With `model_version`, only that model's tags."""
+        q = (select(tags.c.passage_id, tags.c.state, tags.c.dimension, tags.c.area, tags.c.stance, tags.c.score,
+                    tags.c.confidence, tags.c.uncertain, tags.c.model_version, passages.c.doc_id,
+                    passages.c.relevant, passages.c.text, passages.c.lang, documents.c.year, documents.c.date,
+                    documents.c.source, documents.c.title, documents.c.doc_type, documents.c.provenance)
+             .join(passages, passages.c.passage_id == tags.c.passage_id)
+             .join(documents, documents.c.doc_id == passages.c.doc_id)
+             .where(documents.c.status == "ingested")
+             .order_by(tags.c.passage_id, tags.c.id))
+        if model_version:
+            q = q.where(tags.c.model_version == model_version)
+        with self.engine.connect() as conn:
+            rows = [r._asdict() for r in conn.execute(q)]
+            states: dict[str, set[str]] = {}
+            for chunk in _chunks(sorted({r["passage_id"] for r in rows}), 500):
+                for pid, st in conn.execute(select(mentions.c.passage_id, mentions.c.state)
+                                            .where(mentions.c.passage_id.in_(chunk))):
+                    states.setdefault(pid, set()).add(st)
+        for r in rows:
+            r["mention_states"] = sorted(states.get(r["passage_id"], ()))
+            r["relevant"] = bool(r["relevant"])
+            r["uncertain"] = bool(r["uncertain"])
+        return rows
+
     def passages_to_tag(self, model_version: str) -> list[dict]:
         """Passages of ingested documents not yet tagged by `model_version` (new, changed, or older model)."""
-        q = (select(passages.c.passage_id, passages.c.text, passages.c.lang, documents.c.doc_type,
-                    documents.c.speaker_state, documents.c.year)
+        q = (select(passages.c.passage_id, passages.c.text, passages.c.lang, passages.c.tokens,
+                    documents.c.doc_type, documents.c.speaker_state, documents.c.year)
              .join(documents, documents.c.doc_id == passages.c.doc_id)
              .outerjoin(taggings, taggings.c.passage_id == passages.c.passage_id)
              .where(documents.c.status == "ingested")
@@ -326,6 +353,7 @@ class Store:
                         dict(state=mr.state, start=mr.start, end=mr.end, surface=mr.surface, how=mr.how))
         for r in rows:
             r["mentions"] = by_pid.get(r["passage_id"], [])
+            r["tokens"] = json.loads(r["tokens"])
         return rows
 
     def write_tags(self, results: dict[str, list[dict]], model_version: str) -> None:

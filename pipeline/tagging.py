@@ -34,7 +34,7 @@ def tag_store(store: Store, tagger: Tagger, model_version: str, progress: Callab
         batch = todo[i:i + BATCH]
         inputs = [TagInput(id=r["passage_id"], text=r["text"], lang=r["lang"], doc_type=r["doc_type"],
                            speaker_state=r["speaker_state"], year=r["year"],
-                           mentions=[Mention(**m) for m in r["mentions"]]) for r in batch]
+                           mentions=[Mention(**m) for m in r["mentions"]], tokens=r["tokens"]) for r in batch]
         predicted = tagger.predict(inputs)
         results = {r["passage_id"]: [t.as_dict() for t in ts] for r, ts in zip(batch, predicted, strict=True)}
         store.write_tags(results, model_version)

@@ -29,11 +29,12 @@ def training_spans(folder: Path = ANNOTATIONS) -> list[Span]:
 
 
 def train(spans: list[Span], **params) -> Tagger:
-    return Tagger(**params).fit([to_input(s) for s in spans], [s.labels for s in spans])
+    return Tagger(**params).fit([to_input(s) for s in spans], [s.labels for s in spans],
+                                groups=[s.doc_id for s in spans])
 
 
-def evaluate(spans: list[Span], folds: int = 5, progress=None) -> dict:
-    return cross_validate(spans, folds=folds, progress=progress)
+def evaluate(spans: list[Span], folds: int = 5, progress=None, fold_thresholds: list | None = None) -> dict:
+    return cross_validate(spans, folds=folds, progress=progress, fold_thresholds=fold_thresholds)
 
 
 def report_markdown(report: dict, header: str = "") -> str:

@@ -5,6 +5,7 @@ Passages here are constructed for the tests (not corpus); the shipped-model chec
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -116,6 +117,30 @@ def test_a_foreign_or_stale_model_is_refused(toy_tagger, tmp_path):
         models.load(tmp_path, "absent")
 
 
+def test_a_model_built_for_other_features_is_refused(toy_tagger, tmp_path):
+    models.save(toy_tagger, [], folder=tmp_path, name="toy")
+    card = json.loads((tmp_path / "toy.json").read_text())
+    card["features"] = 1
+    (tmp_path / "toy.json").write_text(json.dumps(card))
+    with pytest.raises(ScotrackError, match="features version 1.*scotrack train"):
+        models.load(tmp_path, "toy")
+
+
+def test_stored_tokens_give_the_same_tags_as_segmenting_again(toy_tagger):
+    """`scotrack tag` passes the tokens the ingest stored; classify segments. Same words, same tags."""
+    from pipeline.classify import passage_words
+    from pipeline.tokenise import tokens
+
+    inputs = [x for x, _ in TOY]
+    with_tokens = [dataclasses.replace(x, tokens=tokens(x.text, x.lang)) for x in inputs]
+    for a, b in zip(inputs, with_tokens, strict=True):
+        assert passage_words(a) == passage_words(b)
+    assert toy_tagger.predict(inputs) == toy_tagger.predict(with_tokens)
+    # tokens that are not the text's are ignored, not trusted
+    wrong = dataclasses.replace(inputs[0], tokens=["完全", "不同"])
+    assert passage_words(wrong) == passage_words(inputs[0])
+
+
 @pytest.mark.parametrize("line, reason", [
     ("{not json", "not JSON"),
     ('["a list"]', "not a JSON object"),
@@ -195,3 +220,14 @@ def test_a_pair_model_composes_with_cross_validate():
     y = [any(lab.state == s for lab in TOY[i % len(TOY)][1]) for i, s in keys]
     scores = cross_validate(make_model(), X, y, cv=3)
     assert len(scores["test_score"]) == 3
+
+
+def test_thresholds_are_tuned_inside_fit_or_taken_as_given():
+    inputs, labels = [x for x, _ in TOY], [y for _, y in TOY]
+    tuned = Tagger(C=100.0).fit(inputs, labels)
+    assert all(t in Tagger.GRID or t == 0.5 for t in tuned.thresholds_)
+    fixed = Tagger(C=100.0, attribution_threshold=0.9, dimension_threshold=0.8).fit(inputs, labels)
+    assert fixed.thresholds_ == (0.9, 0.8)
+    # a threshold above every probability tags nothing
+    none = Tagger(C=100.0, attribution_threshold=1.01, dimension_threshold=0.5).fit(inputs, labels)
+    assert all(ts == [] for ts in none.predict(inputs))

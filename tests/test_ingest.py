@@ -221,6 +221,20 @@ def test_reingesting_the_same_content_adds_nothing(store, settings, write):
                       store.count("blobs"))
 
 
+def test_documents_stored_by_an_older_pipeline_are_processed_again(store, settings, write, monkeypatch):
+    import pipeline.ingest as ingest_module
+
+    paths = [write("a.txt", EN), write("b.txt", ZH)]
+    ingest(paths, store, settings)
+    counts = (store.count("documents"), store.count("passages"), store.count("mentions"))
+    monkeypatch.setattr(ingest_module, "PIPELINE_VERSION", "ingest-next")
+    again = ingest(paths, store, settings)
+    assert (again.ingested, again.unchanged, again.duplicates) == (2, 0, 0)
+    assert counts == (store.count("documents"), store.count("passages"), store.count("mentions"))
+    assert {store.document(d["doc_id"])["pipeline_version"] for d in store.documents()} == {"ingest-next"}
+    assert ingest(paths, store, settings).unchanged == 2
+
+
 def test_same_text_in_other_encodings_and_formats_is_a_duplicate(store, settings, write):
     paths = [write("zh-utf8.txt", ZH.encode("utf-8")), write("zh-gb.txt", ZH.encode("gb18030")),
              write("zh-utf16.txt", ZH.encode("utf-16")), write("zh-big5-trad.txt", ZH_TRAD.encode("big5")),
