@@ -1,4 +1,5 @@
-"""The main job as a Prefect flow: discover the sources, ingest them in batches, tag, summarise."""
+"""The main job as a Prefect flow: discover the sources, ingest them in batches, tag, aggregate and write the
+trend tables, figures and report, summarise."""
 
 from __future__ import annotations
 
@@ -34,8 +35,15 @@ def tag_task(settings: Settings) -> str:
     return run_tag(Store(settings.url)).line()
 
 
+@task
+def trends_task(settings: Settings, out: str | None = None) -> str:
+    from pipeline.main_job import trends_summary
+
+    return trends_summary(Store(settings.url), out or str(settings.home / "trends"))
+
+
 @flow(name="scotrack-main")
-def main_flow(sources: Sequence[str], settings: Settings | None = None) -> str:
+def main_flow(sources: Sequence[str], settings: Settings | None = None, out: str | None = None) -> str:
     settings = settings or Settings()
     logger = get_run_logger()
     items = discover_task(sources)
@@ -47,4 +55,5 @@ def main_flow(sources: Sequence[str], settings: Settings | None = None) -> str:
             bar.update(len(batch))
             logger.info("ingested %d/%d documents: %s", min(i + BATCH, len(items)), len(items), total.line())
     tagged = tag_task(settings)
-    return summarise(Store(settings.url), total) + "\n" + tagged
+    trends = trends_task(settings, out)
+    return summarise(Store(settings.url), total) + "\n" + tagged + "\n" + trends

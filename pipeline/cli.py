@@ -173,19 +173,22 @@ def show(obj: Ctx, doc_id, original):
 @click.option("--workers", type=click.IntRange(1, 64),
               help="Processes for cleaning and tokenising (default: SCOTRACK_WORKERS or all cores).")
 @click.option("--no-prefect", is_flag=True, help="Call the stages directly instead of through the Prefect flow.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the trend tables, figures and report (default: <home>/trends).")
 @click.pass_obj
-def run(obj: Ctx, paths, workers, no_prefect):
-    """The main job: ingest the bundled corpus (or PATHS), tag new passages, print a summary."""
+def run(obj: Ctx, paths, workers, no_prefect, out):
+    """The main job: ingest the bundled corpus (or PATHS), tag new passages, aggregate, write the yearly
+    trend tables, figures and HTML report, and print a summary with the verdicts."""
     settings = obj.settings.with_(workers=workers)
     sources = [str(p) for p in paths] or [str(BUNDLED_CORPUS)]
     if no_prefect:
         from .main_job import main_job
 
-        result = main_job(sources, settings)
+        result = main_job(sources, settings, out)
     else:
         from flows.main import main_flow
 
-        result = main_flow(sources, settings)
+        result = main_flow(sources, settings, str(out) if out else None)
     click.echo(result)
 
 
@@ -268,6 +271,106 @@ def tag(obj: Ctx, model_dir):
         report = tag_store(obj.store, tagger, card["version"], progress=bar.update,
                            on_total=lambda n: setattr(bar, "total", n))
     click.echo(report.line())
+
+
+def _years(year_from, year_to) -> tuple[int, int] | None:
+    if year_from is None and year_to is None:
+        return None
+    return (year_from or 0, year_to or 9999)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_meta_options
+@click.option("--keep", is_flag=True, help="Ingest into the current store instead of a temporary one.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--bootstrap", type=click.IntRange(0, 100000), help="Bootstrap replicates (default 500).")
+@click.option("--seed", type=int, help="Bootstrap seed (default 0).")
+@click.option("--min-passages", type=click.IntRange(1, 1000),
+              help="Stance tags a state needs on a dimension to be scored (default 3).")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="TOML file with an [aggregate] table of thresholds (see README).")
+@click.pass_obj
+def analyze(obj: Ctx, paths, doc_type, lang, state, date, title, licence, keep, as_json, bootstrap, seed,
+            min_passages, config_file):
+    """Ingest FILES (into a temporary store unless --keep), tag them, and report scores, tendencies and the
+    track verdict over all their passages."""
+    import tempfile
+
+    from .aggregate import AggregateConfig, analyse, reported_apart, select
+    from .ingest import discover, ingest_items
+    from .main_job import run_tag
+    from .store import Store
+    from .train import load_tagger
+
+    if not paths:
+        raise click.UsageError("give at least one file or folder to analyse")
+    defaults = _defaults(doc_type, lang, state, date, title, licence)
+    config = AggregateConfig.from_toml(config_file, bootstrap=bootstrap, seed=seed, min_passages=min_passages,
+                                       scope="all")
+    _, card = load_tagger()
+    with tempfile.TemporaryDirectory(prefix="scotrack-analyze-") as tmp:
+        store = obj.store if keep else Store(obj.settings.with_(home=Path(tmp), database_url="").url)
+        items = list(discover(paths, defaults))
+        report_in = ingest_items(items, store, obj.settings.with_(workers=1 if len(items) < 8 else None))
+        run_tag(store)
+        sources = {str(i.path) for i in items if i.path is not None}
+        doc_ids = {d["doc_id"] for d in store.documents() if d["source"] in sources} if keep else None
+        rows = [r for r in store.tag_rows(card["version"]) if doc_ids is None or r["doc_id"] in doc_ids]
+        report = analyse(select(rows, config), config)
+        report["reported_apart"] = reported_apart(rows, config)
+        report["input"] = {"files": len(items), "ingested": report_in.ingested, "unchanged": report_in.unchanged,
+                           "duplicates": report_in.duplicates, "rejected": dict(report_in.rejected_items),
+                           "model": card["version"]}
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+        return
+    from .main_job import verdict_line
+
+    click.echo(verdict_line(report, "verdict"))
+    for source, reason in report_in.rejected_items:
+        click.echo(f"rejected: {source}: {reason}")
+    for d, dim in report["dimensions"].items():
+        disp = dim["dispersion"]
+        click.echo(f"{d}: {dim['tendency'] or 'no tendency'}"
+                   + (f" (sd {disp['sd']:.2f}, Leik {disp['leik']:.2f}, agreement A {disp['agreement_a']:.2f})"
+                      if disp else "") + (f" — {dim['reason']}" if dim.get("reason") else ""))
+        for s, v in dim["states"].items():
+            ev = v["evidence"][0] if v["evidence"] else None
+            click.echo(f"  {s} {v['score']:+.2f} {v['level']:<8} n={v['n']:<4} [{v['interval'][0]}, "
+                       f"{v['interval'][1]}]" + (f"  e.g. {ev['text'][:80]!r}" if ev else ""))
+        for s, v in dim["not_scored"].items():
+            click.echo(f"  {s} not scored: {v['reason']} (n={v['n']})")
+
+
+@cli.command()
+@click.option("--by", type=click.Choice(["year", "all"]), default="year", show_default=True,
+              help="Period of the tables.")
+@click.option("--from", "year_from", type=int, help="First year.")
+@click.option("--to", "year_to", type=int, help="Last year.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "xlsx", "md"]), default="csv",
+              show_default=True, help="Format of the tables.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: <home>/trends).")
+@click.option("--bootstrap", type=click.IntRange(0, 100000), help="Bootstrap replicates (default 500).")
+@click.option("--seed", type=int, help="Bootstrap seed (default 0).")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="TOML file with an [aggregate] table of thresholds (see README).")
+@click.pass_obj
+def trends(obj: Ctx, by, year_from, year_to, fmt, out, bootstrap, seed, config_file):
+    """Trend tables (states, dimensions, periods), PNG figures and an HTML report from the store's tags."""
+    from .aggregate import AggregateConfig
+    from .main_job import run_trends, verdict_line
+
+    out = out or obj.settings.home / "trends"
+    config = AggregateConfig.from_toml(config_file, bootstrap=bootstrap, seed=seed)
+    written, reports, overall = run_trends(obj.store, out, fmt, by, _years(year_from, year_to), config)
+    for kind, paths in written.items():
+        for p in paths:
+            click.echo(f"{kind}: {p}")
+    for period, rep in reports.items():
+        click.echo(verdict_line(rep, period))
+    click.echo(verdict_line(overall))
 
 
 def main() -> None:

@@ -71,8 +71,58 @@ def run_tag(store: Store, model_dir=None):
                          on_total=lambda n: setattr(bar, "total", n))
 
 
-def main_job(sources: Sequence[str], settings: Settings) -> str:
+def aggregate_store(store: Store, by: str = "year", years: tuple[int, int] | None = None,
+                    config=None, model_dir=None) -> dict[str, dict]:
+    """Reports per period from the tags of the current model (tagging first whatever is not yet tagged)."""
+    from .aggregate import AggregateConfig, by_period
+    from .train import load_tagger
+
+    _, card = load_tagger(model_dir)
+    run_tag(store, model_dir)
+    return by_period(store.tag_rows(card["version"]), config or AggregateConfig(), by=by, years=years)
+
+
+def run_trends(store: Store, out, fmt: str = "csv", by: str = "year", years: tuple[int, int] | None = None,
+               config=None, model_dir=None) -> tuple[dict, dict, dict]:
+    """Tables, figures and the HTML report under `out`; returns (written paths, yearly reports, overall)."""
+    from pathlib import Path
+
+    from .aggregate import AggregateConfig
+    from .trends import write_all
+
+    config = config or AggregateConfig()
+    reports = aggregate_store(store, by, years, config, model_dir)
+    overall = aggregate_store(store, "all", years, config, model_dir)["all"]
+    written = write_all({**reports, **({"all years": overall} if by != "all" else {})}, Path(out), fmt,
+                        consistency_sd=config.consistency_sd)
+    return written, reports, overall
+
+
+def verdict_line(report: dict, period: str = "all years") -> str:
+    v = report["verdict"]
+    if v is None:
+        return f"{period}: no verdict — {report['evidence_note']}"
+    tend = ", ".join(f"{d} {report['dimensions'][d]['tendency']}" for d in report["dimensions"])
+    return f"{period}: {v} (bootstrap probability {report['verdict_probability']:.2f}; {tend})"
+
+
+def trends_summary(store: Store, out) -> str:
+    """Write the trend tables, figures and report under `out`; say where they are and what they find."""
+    written, reports, overall = run_trends(store, out)
+    lines = [f"trend tables, figures and report in {out}:"]
+    lines += [f"  {p.name}" for paths in written.values() for p in paths]
+    lines.append("verdict by year (bootstrap probability; documents, stance tags):")
+    for period, rep in reports.items():
+        v = rep["verdict"] or "no verdict"
+        lines.append(f"  {period}: {v:<12} {rep['verdict_probability']:.2f}  ({rep['documents']} documents, "
+                     f"{rep['tags']} tags)" + ("  — too little evidence" if rep["verdict"] is None else ""))
+    lines.append("overall, " + verdict_line(overall))
+    return "\n".join(lines)
+
+
+def main_job(sources: Sequence[str], settings: Settings, out=None) -> str:
     store = Store(settings.url)
     report = run_ingest(sources, settings, store)
     tagged = run_tag(store)
-    return summarise(store, report) + "\n" + tagged.line()
+    trends = trends_summary(store, out or settings.home / "trends")
+    return summarise(store, report) + "\n" + tagged.line() + "\n" + trends

@@ -53,4 +53,9 @@ def test_flow_gives_the_same_store_as_the_direct_stages(prefect_harness, setting
     assert body(flowed) == body(direct)
     again = main_flow(sources, settings)
     assert again.splitlines()[0] == "ingested 0, duplicates 0, rejected 1 (already in the store: 2)"
-    assert summarise(Store(settings.url)).split("\n", 1)[1] == body(flowed).rsplit("\n", 1)[0]
+    assert summarise(Store(settings.url)).split("\n", 1)[1] == body(flowed).split("\ntagged ", 1)[0]
+    # the job goes on to the trend tables, figures and report, and says where they are
+    assert f"trend tables, figures and report in {settings.home / 'trends'}" in flowed
+    for name in ("states.csv", "dimensions.csv", "periods.csv", "state_scores.png", "report.html"):
+        assert (settings.home / "trends" / name).exists()
+    assert "overall, all years: no verdict" in flowed  # two tiny documents: too little evidence

@@ -1,0 +1,327 @@
+"""From stance tags to state scores, dispersion, polarisation, tendencies and the track verdict (codebook §4).
+
+For a period and a dimension: each member state (from its joining year) with at least `min_passages`
+stance tags gets a score, the confidence-weighted mean of its stance values (−2, −1, +1, +2), with an
+interval from a bootstrap that resamples documents (a document's passages move together). Across the
+scored states: the standard deviation of the scores and the ordinal measures of the pooled distribution
+(dispersion); the Esteban–Ray index, the camp rule and the bimodality coefficient (polarisation). The
+tendency is `polarised` when the camp rule holds, `consistent` when the standard deviation is at most
+`consistency_sd`, else `diverse`; the verdict is `same-track` when all three dimensions are consistent,
+`derailed` when all three are polarised, else `multi-track` — or none, with the reason, when a dimension
+has fewer than `min_states` scored states. The verdict's probability is the share of bootstrap replicates
+that give the same verdict.
+
+Every number traces back: a state score carries the passages that weigh most (document, date, source).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from . import measures
+from .annotations import DIMENSIONS
+from .states import MEMBERS
+
+VALUES = (-2, -1, 1, 2)
+STANCE_OF = {2: "positive", 1: "limited", -1: "negative", -2: "opposed"}
+VALUE_OF = {v: k for k, v in STANCE_OF.items()}
+
+
+@dataclass
+class AggregateConfig:
+    """Thresholds of the aggregation; the defaults are justified by the worked cases in tests/test_aggregate.py."""
+
+    min_passages: int = 3  # stance tags a state needs on a dimension to be scored
+    min_states: int = 3  # scored states a dimension needs for a tendency
+    consistency_sd: float = 0.5  # at most this standard deviation of scores: consistent
+    camp_share: float = 0.25  # the camp rule's share of scored states in each camp
+    er_alpha: float = 1.0  # Esteban–Ray identification weight
+    bootstrap: int = 500  # replicates (documents resampled)
+    seed: int = 0
+    evidence: int = 5  # passages shown per state score
+    scope: str = "relevant"  # "relevant": SCO-relevant passages and passages naming two or more members; "all"
+    include_uncertain: bool = True  # tags below the abstain threshold still count, with their low weight
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_toml(cls, path, **overrides) -> AggregateConfig:
+        """Defaults, then the `[aggregate]` table of a TOML file (unknown keys are an error), then overrides."""
+        import tomllib
+
+        from .errors import ScotrackError
+
+        values: dict = {}
+        if path is not None:
+            try:
+                with open(path, "rb") as f:
+                    values = tomllib.load(f).get("aggregate", {})
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise ScotrackError(f"cannot read configuration {path}: {exc}") from None
+            unknown = sorted(set(values) - set(cls.__dataclass_fields__))
+            if unknown:
+                raise ScotrackError(f"unknown setting(s) in {path}: {', '.join(unknown)}; known: "
+                                    f"{', '.join(cls.__dataclass_fields__)}")
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        config = cls(**values)
+        if config.scope not in ("relevant", "all"):
+            raise ScotrackError(f"scope must be 'relevant' or 'all', not {config.scope!r}")
+        return config
+
+
+def level(score: float) -> str:
+    """The nearest stance level of a score; a score of 0 (between −1 and +1) reads as `limited`."""
+    if score >= 1.5:
+        return "positive"
+    if score >= 0:
+        return "limited"
+    if score >= -1.5:
+        return "negative"
+    return "opposed"
+
+
+@dataclass
+class Tags:
+    """Stance tags of one period as arrays (one row per tag; `none` tags dropped)."""
+
+    doc: np.ndarray  # document index
+    state: np.ndarray  # state code
+    dim: np.ndarray  # dimension
+    value: np.ndarray  # −2, −1, +1, +2
+    weight: np.ndarray  # confidence
+    rows: list[dict] = field(default_factory=list)  # the source rows, for evidence
+
+
+def in_scope(row: dict, scope: str) -> bool:
+    if scope == "all":
+        return True
+    members = [s for s in row.get("mention_states", []) if s in MEMBERS]
+    return bool(row["relevant"]) or len(members) >= 2
+
+
+def select(rows: list[dict], config: AggregateConfig, years: tuple[int, int] | None = None) -> list[dict]:
+    """Stance tags of member states from their joining year, in scope and in the period."""
+    out = []
+    for r in rows:
+        if r["stance"] == "none" or r["score"] is None or r["state"] not in MEMBERS:
+            continue
+        if r["year"] is None or r["year"] < MEMBERS[r["state"]].member_since:
+            continue
+        if years and not (years[0] <= r["year"] <= years[1]):
+            continue
+        if not config.include_uncertain and r["uncertain"]:
+            continue
+        if in_scope(r, config.scope):
+            out.append(r)
+    return out
+
+
+def reported_apart(rows: list[dict], config: AggregateConfig) -> dict[str, dict]:
+    """Stance tags in scope of states that were not (yet) members in their year: counted, never scored."""
+    out: dict[str, dict] = {}
+    for r in rows:
+        if r["stance"] == "none" or r["score"] is None or not in_scope(r, config.scope):
+            continue
+        state = MEMBERS.get(r["state"])
+        if state is None or (r["year"] is not None and r["year"] < state.member_since):
+            entry = out.setdefault(r["state"], {"n": 0, "reason": "not a member" if state is None else
+                                                f"a member only from {state.member_since}"})
+            entry["n"] += 1
+    return out
+
+
+def to_arrays(rows: list[dict]) -> Tags:
+    docs = {d: i for i, d in enumerate(sorted({r["doc_id"] for r in rows}))}
+    return Tags(doc=np.array([docs[r["doc_id"]] for r in rows], dtype=int),
+                state=np.array([r["state"] for r in rows], dtype=object),
+                dim=np.array([r["dimension"] for r in rows], dtype=object),
+                value=np.array([r["score"] for r in rows], dtype=float),
+                weight=np.array([max(r["confidence"], 1e-6) for r in rows], dtype=float),
+                rows=rows)
+
+
+def _scores(t: Tags, take: np.ndarray, config: AggregateConfig) -> dict[str, dict[str, dict]]:
+    """dimension -> state -> {score, n, distribution}, for the tag indices `take` (with repeats)."""
+    out: dict[str, dict[str, dict]] = {d: {} for d in DIMENSIONS}
+    if len(take) == 0:
+        return out
+    dims, states, values, weights = t.dim[take], t.state[take], t.value[take], t.weight[take]
+    for d in DIMENSIONS:
+        in_d = dims == d
+        for s in np.unique(states[in_d]):
+            sel = in_d & (states == s)
+            n = int(sel.sum())
+            w, v = weights[sel], values[sel]
+            dist = [float(w[v == x].sum() / w.sum()) for x in VALUES]
+            out[d][str(s)] = {"score": float((w * v).sum() / w.sum()), "n": n, "distribution": dist}
+    return out
+
+
+def _dimension(scores: dict[str, dict], config: AggregateConfig) -> dict:
+    """Dispersion, polarisation and tendency of one dimension from its state scores (all states given)."""
+    scored = {s: v for s, v in scores.items() if v["n"] >= config.min_passages}
+    values = np.array([v["score"] for v in scored.values()])
+    out: dict = {"scored": sorted(scored), "tendency": None, "dispersion": {}, "polarisation": {}}
+    if not scored:
+        out["reason"] = "no state has enough stance tags"
+        return out
+    pooled = np.mean([v["distribution"] for v in scored.values()], axis=0)
+    out["dispersion"] = {
+        "sd": float(values.std()),
+        "leik": measures.leik(pooled),
+        "agreement_a": measures.van_der_eijk(pooled),
+        "tastle_wierman": measures.tastle_wierman(pooled),
+        "pooled_distribution": dict(zip(("opposed", "negative", "limited", "positive"),
+                                        (float(x) for x in pooled), strict=True)),
+    }
+    camp = measures.camps(dict(zip(scored, values, strict=True)), share=config.camp_share)
+    out["polarisation"] = {
+        "esteban_ray": measures.esteban_ray(values, alpha=config.er_alpha),
+        "alpha": config.er_alpha,
+        "bimodality": measures.bimodality_coefficient(values),
+        **camp,
+    }
+    if len(scored) < config.min_states:
+        out["reason"] = f"only {len(scored)} scored state(s), {config.min_states} needed for a tendency"
+        return out
+    if camp["holds"]:
+        out["tendency"] = "polarised"
+    elif values.std() <= config.consistency_sd:
+        out["tendency"] = "consistent"
+    else:
+        out["tendency"] = "diverse"
+    return out
+
+
+def verdict_of(tendencies: dict[str, str | None]) -> str | None:
+    if any(t is None for t in tendencies.values()):
+        return None
+    if all(t == "consistent" for t in tendencies.values()):
+        return "same-track"
+    if all(t == "polarised" for t in tendencies.values()):
+        return "derailed"
+    return "multi-track"
+
+
+def analyse(rows: list[dict], config: AggregateConfig | None = None) -> dict:
+    """The report for one period from its (already selected) stance tag rows."""
+    config = config or AggregateConfig()
+    t = to_arrays(rows)
+    everything = np.arange(len(rows))
+    point = _scores(t, everything, config)
+    dims = {d: _dimension(point[d], config) for d in DIMENSIONS}
+    verdict = verdict_of({d: dims[d]["tendency"] for d in DIMENSIONS})
+
+    # bootstrap: resample documents with replacement; a document's tags move together
+    rng = np.random.default_rng(config.seed)
+    n_docs = int(t.doc.max()) + 1 if len(rows) else 0
+    by_doc = [np.flatnonzero(t.doc == i) for i in range(n_docs)]
+    boot_scores: dict[tuple[str, str], list[float]] = defaultdict(list)
+    boot_verdicts: list[str | None] = []
+    boot_tendency: dict[str, list[str | None]] = defaultdict(list)
+    for _ in range(config.bootstrap if n_docs else 0):
+        pick = rng.integers(0, n_docs, n_docs)
+        take = np.concatenate([by_doc[i] for i in pick])
+        rep = _scores(t, take, config)
+        for d in DIMENSIONS:
+            for s, v in rep[d].items():
+                boot_scores[(d, s)].append(v["score"])
+        rep_dims = {d: _dimension(rep[d], config)["tendency"] for d in DIMENSIONS}
+        for d in DIMENSIONS:
+            boot_tendency[d].append(rep_dims[d])
+        boot_verdicts.append(verdict_of(rep_dims))
+
+    report_dims = {}
+    for d in DIMENSIONS:
+        states, not_scored = {}, {}
+        for s, v in sorted(point[d].items()):
+            draws = boot_scores.get((d, s), [])
+            entry = {"score": round(v["score"], 4), "level": level(v["score"]), "n": v["n"],
+                     "documents": len({t.rows[i]["doc_id"] for i in np.flatnonzero((t.state == s) & (t.dim == d))}),
+                     "distribution": dict(zip(("opposed", "negative", "limited", "positive"),
+                                              (round(x, 4) for x in v["distribution"]), strict=True)),
+                     "interval": [round(float(np.percentile(draws, 2.5)), 4),
+                                  round(float(np.percentile(draws, 97.5)), 4)] if draws else [None, None],
+                     "evidence": _evidence(t, s, d, config.evidence)}
+            (states if v["n"] >= config.min_passages else not_scored)[s] = entry
+        tend_draws = boot_tendency.get(d, [])
+        report_dims[d] = {
+            "tendency": dims[d]["tendency"],
+            "tendency_probability": _share(tend_draws, dims[d]["tendency"]),
+            "dispersion": _rounded(dims[d]["dispersion"]),
+            "polarisation": _rounded(dims[d]["polarisation"]),
+            "states": states,
+            "not_scored": {s: {"n": v["n"], "reason": f"fewer than {config.min_passages} stance tags"}
+                           for s, v in not_scored.items()},
+            **({"reason": dims[d]["reason"]} if "reason" in dims[d] else {}),
+        }
+    reasons = [f"{d}: {report_dims[d]['reason']}" for d in DIMENSIONS
+               if report_dims[d]["tendency"] is None and "reason" in report_dims[d]]
+    return {
+        "verdict": verdict,
+        "verdict_probability": _share(boot_verdicts, verdict) if verdict else 0.0,
+        "verdict_distribution": {str(k): round(boot_verdicts.count(k) / len(boot_verdicts), 4)
+                                 for k in sorted(set(boot_verdicts), key=str)} if boot_verdicts else {},
+        "evidence_note": ("not enough evidence for a verdict: " + "; ".join(reasons)) if verdict is None else
+                         None,
+        "documents": n_docs,
+        "tags": len(rows),
+        "dimensions": report_dims,
+        "config": config.as_dict(),
+    }
+
+
+def _share(draws: list, value) -> float:
+    return round(sum(x == value for x in draws) / len(draws), 4) if draws and value is not None else 0.0
+
+
+def _rounded(d: dict) -> dict:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, float):
+            out[k] = round(v, 4)
+        elif isinstance(v, dict):
+            out[k] = _rounded(v)
+        else:
+            out[k] = v
+    return out
+
+
+def _evidence(t: Tags, state: str, dim: str, k: int) -> list[dict]:
+    """The passages that weigh most on a state score: highest confidence first, then strongest stance."""
+    idx = np.flatnonzero((t.state == state) & (t.dim == dim))
+    order = sorted(idx, key=lambda i: (-t.weight[i], -abs(t.value[i]), t.rows[i]["passage_id"]))
+    out, seen = [], set()
+    for i in order:
+        r = t.rows[i]
+        if r["passage_id"] in seen:
+            continue
+        seen.add(r["passage_id"])
+        out.append({"passage_id": r["passage_id"], "doc_id": r["doc_id"], "date": r["date"], "source": r["source"],
+                    "title": r["title"], "text": r["text"], "stance": r["stance"],
+                    "confidence": round(float(r["confidence"]), 4)})
+        if len(out) == k:
+            break
+    return out
+
+
+def by_period(rows: list[dict], config: AggregateConfig | None = None, by: str = "year",
+              years: tuple[int, int] | None = None) -> dict:
+    """Reports per year (by="year") or for all years together (by="all"), from all tag rows of a store."""
+    config = config or AggregateConfig()
+    in_years = [r for r in rows if not years or (r["year"] is not None and years[0] <= r["year"] <= years[1])]
+    chosen = select(in_years, config)
+    if by == "all":
+        return {"all": {**analyse(chosen, config), "reported_apart": reported_apart(in_years, config)}}
+    groups: dict[int, list[dict]] = defaultdict(list)
+    for r in chosen:
+        groups[r["year"]].append(r)
+    apart: dict[int, list[dict]] = defaultdict(list)
+    for r in in_years:
+        apart[r["year"]].append(r)
+    return {str(y): {**analyse(groups[y], config), "reported_apart": reported_apart(apart[y], config)}
+            for y in sorted(groups)}

@@ -1,0 +1,251 @@
+"""Yearly trend tables, plots and a self-contained HTML report from the aggregated reports.
+
+Three tables: state × dimension × period (score, level, n, interval); dimension × period (dispersion,
+polarisation, tendency); period (verdict, probability, documents, tags). Two figures: state scores over
+time per dimension, and dispersion over time with the verdict of each year. The HTML report embeds the
+figures and tables and, for every state score, the passages behind it.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+import pandas as pd
+
+from .annotations import DIMENSIONS
+from .states import MEMBERS
+
+FORMATS = ("csv", "parquet", "xlsx", "md")
+LEVEL_TICKS = {-2: "opposed (−2)", -1: "negative (−1)", 0: "0", 1: "limited (+1)", 2: "positive (+2)"}
+VERDICT_COLOURS = {"same-track": "#2e7d32", "multi-track": "#f9a825", "derailed": "#c62828", None: "#9e9e9e"}
+
+
+def tables(reports: dict[str, dict]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(states, dimensions, periods) tables from {period: report}."""
+    srows, drows, prows = [], [], []
+    for period, rep in reports.items():
+        apart = rep.get("reported_apart") or {}
+        prows.append({"period": period, "verdict": rep["verdict"], "verdict_probability": rep["verdict_probability"],
+                      "documents": rep["documents"], "tags": rep["tags"],
+                      "reported_apart": "; ".join(f"{s} {v['n']} ({v['reason']})" for s, v in sorted(apart.items())),
+                      "note": rep["evidence_note"] or ""})
+        for d in DIMENSIONS:
+            dim = rep["dimensions"][d]
+            disp, pol = dim["dispersion"], dim["polarisation"]
+            drows.append({"period": period, "dimension": d, "tendency": dim["tendency"],
+                          "tendency_probability": dim["tendency_probability"],
+                          "scored_states": len(dim["states"]), "sd": disp.get("sd"), "leik": disp.get("leik"),
+                          "agreement_a": disp.get("agreement_a"), "tastle_wierman": disp.get("tastle_wierman"),
+                          "esteban_ray": pol.get("esteban_ray"), "camp_rule": pol.get("holds"),
+                          "bimodality": pol.get("bimodality"), "note": dim.get("reason", "")})
+            for s, v in dim["states"].items():
+                srows.append({"period": period, "state": s, "state_name": MEMBERS[s].name_en, "dimension": d,
+                              "score": v["score"], "level": v["level"], "n": v["n"], "documents": v["documents"],
+                              "interval_lo": v["interval"][0], "interval_hi": v["interval"][1], "scored": True})
+            for s, v in dim["not_scored"].items():
+                srows.append({"period": period, "state": s, "state_name": MEMBERS[s].name_en, "dimension": d,
+                              "score": None, "level": None, "n": v["n"], "documents": None, "interval_lo": None,
+                              "interval_hi": None, "scored": False})
+    states = pd.DataFrame(srows, columns=["period", "state", "state_name", "dimension", "score", "level", "n",
+                                          "documents", "interval_lo", "interval_hi", "scored"])
+    states["documents"] = states["documents"].astype("Int64")
+    dims = pd.DataFrame(drows, columns=["period", "dimension", "tendency", "tendency_probability", "scored_states",
+                                        "sd", "leik", "agreement_a", "tastle_wierman", "esteban_ray", "camp_rule",
+                                        "bimodality", "note"])
+    periods = pd.DataFrame(prows, columns=["period", "verdict", "verdict_probability", "documents", "tags",
+                                           "reported_apart", "note"])
+    return states, dims, periods
+
+
+def write_tables(frames: dict[str, pd.DataFrame], out: Path, fmt: str) -> list[Path]:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    if fmt == "xlsx":
+        path = out / "trends.xlsx"
+        with pd.ExcelWriter(path) as xl:
+            for name, df in frames.items():
+                df.to_excel(xl, sheet_name=name, index=False)
+        return [path]
+    for name, df in frames.items():
+        path = out / f"{name}.{fmt}"
+        if fmt == "csv":
+            df.to_csv(path, index=False)
+        elif fmt == "parquet":
+            df.to_parquet(path, index=False)
+        else:
+            path.write_text(_markdown(df))
+        paths.append(path)
+    return paths
+
+
+def _markdown(df: pd.DataFrame) -> str:
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in df.itertuples(index=False):
+        lines.append("| " + " | ".join("" if pd.isna(v) else (f"{v:.3f}" if isinstance(v, float) else str(v))
+                                       for v in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _years(periods) -> list[int]:
+    return [int(p) for p in periods if str(p).isdigit()]
+
+
+def _with_gaps(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows for missing years (all NaN), so that lines break across years without evidence."""
+    years = range(int(frame["year"].min()), int(frame["year"].max()) + 1)
+    return frame.set_index("year").reindex(years).rename_axis("year").reset_index()
+
+
+def plot_scores(states: pd.DataFrame, path: Path) -> Path | None:
+    """State scores over time, one panel per dimension, with bootstrap intervals."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scored = states[states["scored"] & states["period"].astype(str).str.isdigit()].copy()
+    fig, axes = plt.subplots(3, 1, figsize=(11, 11), sharex=True)
+    colours = plt.get_cmap("tab10")
+    for ax, d in zip(axes, DIMENSIONS, strict=True):
+        sub = scored[scored["dimension"] == d]
+        for k, code in enumerate(MEMBERS):
+            s = sub[sub["state"] == code].sort_values("period")
+            if s.empty:
+                continue
+            s = _with_gaps(s.assign(year=s["period"].astype(int)))
+            lo = (s["score"] - s["interval_lo"]).clip(lower=0)
+            hi = (s["interval_hi"] - s["score"]).clip(lower=0)
+            ax.errorbar(s["year"] + (k - 4.5) * 0.04, s["score"], yerr=[lo, hi], marker="o", ms=4, lw=1.2,
+                        capsize=2, color=colours(k), label=f"{MEMBERS[code].name_en} ({code})")
+        ax.set_ylim(-2.3, 2.3)
+        ax.set_yticks(list(LEVEL_TICKS), list(LEVEL_TICKS.values()))
+        ax.axhline(0, color="#999", lw=0.6)
+        ax.grid(axis="y", alpha=0.3)
+        ax.set_title(f"{d.capitalize()}: state scores by year (confidence-weighted mean stance, 95% bootstrap "
+                     f"interval)", fontsize=10)
+        ax.set_ylabel("score")
+        if sub.empty:
+            ax.text(0.5, 0.5, "no state has enough stance tags", transform=ax.transAxes, ha="center",
+                    color="#777")
+    axes[-1].set_xlabel("year")
+    handles, labels = [], []
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    if handles:
+        fig.legend(handles, labels, loc="lower center", ncol=5, fontsize=9, frameon=False)
+    fig.suptitle("SCO member states' stances by dimension", fontsize=13)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_dispersion(dims: pd.DataFrame, periods: pd.DataFrame, consistency_sd: float, path: Path) -> Path:
+    """Standard deviation of state scores per dimension over time, with each year's verdict."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    yearly = dims[dims["period"].astype(str).str.isdigit()].copy()
+    fig, ax = plt.subplots(figsize=(11, 5.5))
+    markers = {"interest": "o", "identity": "s", "policy": "^"}
+    for d in DIMENSIONS:
+        # only years where the dimension has a tendency (enough scored states): the sd of one or two
+        # states says nothing about dispersion
+        s = yearly[(yearly["dimension"] == d) & yearly["tendency"].notna()].sort_values("period")
+        if not s.empty:
+            s = _with_gaps(s.assign(year=s["period"].astype(int)))
+            ax.plot(s["year"], s["sd"], marker=markers[d], lw=1.4, label=f"{d} (sd of state scores)")
+    ax.axhline(consistency_sd, color="#555", ls="--", lw=1, label=f"consistency threshold (sd ≤ {consistency_sd:g})")
+    shown = yearly.loc[yearly["tendency"].notna(), "sd"]
+    top = max(2.0, float(shown.max()) + 0.3) if shown.notna().any() else 2.0
+    for row in periods.itertuples(index=False):
+        if not str(row.period).isdigit():
+            continue
+        ax.axvspan(int(row.period) - 0.5, int(row.period) + 0.5, color=VERDICT_COLOURS.get(row.verdict, "#9e9e9e"),
+                   alpha=0.12, lw=0)
+    ax.set_ylim(0, top)
+    ax.set_xlabel("year")
+    ax.set_ylabel("standard deviation of state scores (stance points)")
+    ax.set_title("Dispersion of member states by dimension (years with enough scored states); "
+                 "background: the year's track verdict", fontsize=11)
+    verdict_patches = [Patch(color=c, alpha=0.3, label=v or "no verdict (too little evidence)")
+                       for v, c in VERDICT_COLOURS.items()]
+    lines, labels = ax.get_legend_handles_labels()
+    ax.legend(lines + verdict_patches, labels + [p.get_label() for p in verdict_patches], fontsize=8, ncol=2,
+              loc="upper left")
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def html_report(reports: dict[str, dict], frames: dict[str, pd.DataFrame], figures: list[Path], title: str) -> str:
+    """One self-contained HTML page: figures (embedded), tables, and the evidence behind every state score."""
+    esc = html.escape
+    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>",
+             "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}"
+             "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px}"
+             "details{margin:.3em 0}.ev{font-size:13px;color:#333;margin:.2em 0 .6em 1em}"
+             ".verdict-same-track{color:#2e7d32}.verdict-multi-track{color:#b26a00}"
+             ".verdict-derailed{color:#c62828}</style></head><body>",
+             f"<h1>{esc(title)}</h1>",
+             "<p>Scores are confidence-weighted means of stance tags (−2 opposed … +2 positive) per member state, "
+             "dimension and year; intervals and verdict probabilities come from a bootstrap over documents. "
+             "Each figure links to the evidence below it.</p>"]
+    for fig in figures:
+        data = base64.b64encode(fig.read_bytes()).decode()
+        parts.append(f"<figure><a href='#evidence'><img alt='{esc(fig.stem)}' style='max-width:100%' "
+                     f"src='data:image/png;base64,{data}'></a><figcaption>{esc(fig.stem.replace('_', ' '))} — "
+                     f"<a href='#evidence'>evidence</a></figcaption></figure>")
+    for name, df in frames.items():
+        parts.append(f"<h2>{esc(name.capitalize())}</h2>")
+        parts.append(df.to_html(index=False, na_rep="", float_format=lambda x: f"{x:.3f}", escape=True))
+    parts.append("<h2 id='evidence'>Evidence</h2>")
+    for period, rep in reports.items():
+        v = rep["verdict"]
+        parts.append(f"<details><summary id='p{esc(period)}'><b>{esc(period)}</b>: "
+                     f"<span class='verdict-{esc(str(v))}'>{esc(str(v or 'no verdict'))}</span> "
+                     f"(p = {rep['verdict_probability']:.2f}; {rep['documents']} documents, {rep['tags']} tags)"
+                     f"{' — ' + esc(rep['evidence_note']) if rep['evidence_note'] else ''}</summary>")
+        for d in DIMENSIONS:
+            dim = rep["dimensions"][d]
+            parts.append(f"<h4>{esc(d)} — {esc(str(dim['tendency'] or 'no tendency'))}</h4>")
+            for s, st in dim["states"].items():
+                parts.append(f"<details><summary>{esc(MEMBERS[s].name_en)} ({s}): {st['score']:+.2f} {esc(st['level'])}"
+                             f", n = {st['n']}, interval [{st['interval'][0]}, {st['interval'][1]}]</summary>")
+                for e in st["evidence"]:
+                    parts.append(f"<div class='ev'>“{esc(e['text'][:400])}” — <i>{esc(e['stance'])}, "
+                                 f"confidence {e['confidence']:.2f}</i>; {esc(str(e['doc_id']))}, "
+                                 f"{esc(str(e['date'] or ''))}, {esc(str(e['source'] or ''))} "
+                                 f"(passage {esc(e['passage_id'])})</div>")
+                parts.append("</details>")
+        parts.append("</details>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_all(reports: dict[str, dict], out: Path, fmt: str = "csv", consistency_sd: float = 0.5,
+              title: str = "scotrack: SCO track report") -> dict[str, list[Path]]:
+    """Tables in `fmt`, the two PNG figures and report.html under `out`."""
+    states, dims, periods = tables(reports)
+    frames = {"states": states, "dimensions": dims, "periods": periods}
+    written = {"tables": write_tables(frames, out, fmt)}
+    figures = [plot_scores(states, out / "state_scores.png"),
+               plot_dispersion(dims, periods, consistency_sd, out / "dispersion_verdict.png")]
+    written["figures"] = [f for f in figures if f is not None]
+    report = out / "report.html"
+    report.write_text(html_report(reports, frames, written["figures"], title), encoding="utf-8")
+    written["report"] = [report]
+    return written

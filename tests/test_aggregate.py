@@ -1,0 +1,153 @@
+"""Aggregation and verdict on constructed tag sets (constructed for the tests, not corpus).
+
+The default thresholds (AggregateConfig) are justified here: a consistent case gives same-track, a
+polarised case gives derailed, and the study's own identity reading gives `diverse`.
+"""
+
+import itertools
+
+import pytest
+
+from pipeline.aggregate import AggregateConfig, analyse, by_period, level, select
+
+STANCE = {2: "positive", 1: "limited", -1: "negative", -2: "opposed"}
+_ids = itertools.count()
+
+
+def tags(state: str, dim: str, value: int, n: int = 6, docs: int = 3, year: int = 2019, confidence: float = 0.9):
+    """n stance tags of one state on one dimension, spread over `docs` documents."""
+    out = []
+    for k in range(n):
+        i = next(_ids)
+        out.append({"passage_id": f"p{i}", "doc_id": f"{state}-{dim}-{year}-{k % docs}", "state": state,
+                    "dimension": dim, "stance": STANCE[value], "score": value, "confidence": confidence,
+                    "uncertain": confidence < 0.5, "year": year, "date": f"{year}-06-01", "relevant": True,
+                    "mention_states": [state], "source": "constructed", "title": "t", "text": f"passage {i}",
+                    "area": "political", "model_version": "test"})
+    return out
+
+
+def case(scores: dict[str, int | dict[str, int]], **kw) -> list[dict]:
+    rows = []
+    for state, v in scores.items():
+        per_dim = v if isinstance(v, dict) else {d: v for d in ("interest", "identity", "policy")}
+        for d, value in per_dim.items():
+            rows += tags(state, d, value, **kw)
+    return rows
+
+
+FAST = AggregateConfig(bootstrap=100)
+STUDY_IDENTITY = {"CHN": 2, "PAK": 2, "RUS": 1, "KAZ": 1, "UZB": 1, "TJK": 1, "KGZ": 1, "IND": -1}
+
+
+def test_a_consistent_case_is_same_track():
+    r = analyse(case({"CHN": 2, "RUS": 2, "KAZ": 2, "KGZ": 2, "TJK": 2, "UZB": 2, "IND": 1, "PAK": 2}), FAST)
+    assert {d["tendency"] for d in r["dimensions"].values()} == {"consistent"}
+    assert r["verdict"] == "same-track" and r["verdict_probability"] == 1.0
+
+
+def test_a_polarised_case_is_derailed():
+    r = analyse(case({"CHN": 2, "RUS": 2, "KAZ": 2, "KGZ": 2, "TJK": -2, "UZB": -2, "IND": -1, "PAK": -2}), FAST)
+    assert {d["tendency"] for d in r["dimensions"].values()} == {"polarised"}
+    assert r["verdict"] == "derailed"
+    pol = r["dimensions"]["identity"]["polarisation"]
+    assert pol["holds"] and pol["esteban_ray"] > 0.5
+
+
+def test_the_study_reading_of_identity_is_diverse_and_multi_track():
+    rows = case({s: {"identity": v, "interest": 2, "policy": 2} for s, v in STUDY_IDENTITY.items()})
+    r = analyse(rows, FAST)
+    ident = r["dimensions"]["identity"]
+    assert ident["dispersion"]["sd"] == pytest.approx(0.866, abs=1e-3)  # the codebook's "about 0.87"
+    assert ident["polarisation"]["negative_camp"] == ["IND"] and not ident["polarisation"]["holds"]
+    assert ident["tendency"] == "diverse"
+    assert {s: v["level"] for s, v in ident["states"].items()} == {
+        s: STANCE[v] for s, v in STUDY_IDENTITY.items()}
+    assert r["verdict"] == "multi-track"
+
+
+def test_bootstrap_is_reproducible_with_a_seed_and_intervals_cover_the_score():
+    rows = case({"CHN": 2, "RUS": 1, "KAZ": 1, "IND": -1}, n=9, docs=9)
+    rows += tags("RUS", "identity", 2, n=4, docs=4)  # RUS mixed: the interval must have width
+    a, b = analyse(rows, AggregateConfig(bootstrap=200, seed=7)), analyse(rows, AggregateConfig(bootstrap=200, seed=7))
+    assert a == b
+    rus = a["dimensions"]["identity"]["states"]["RUS"]
+    assert rus["interval"][0] <= rus["score"] <= rus["interval"][1] and rus["interval"][0] < rus["interval"][1]
+    c = analyse(rows, AggregateConfig(bootstrap=200, seed=8))
+    assert c["dimensions"]["identity"]["states"]["RUS"]["interval"] != rus["interval"]
+
+
+def test_too_little_evidence_gives_no_verdict_and_says_why():
+    r = analyse(tags("CHN", "identity", 2, n=10), FAST)
+    assert r["verdict"] is None and r["verdict_probability"] == 0.0
+    assert "not enough evidence" in r["evidence_note"] and "identity" in r["evidence_note"]
+    assert r["dimensions"]["identity"]["states"]["CHN"]["level"] == "positive"
+    empty = analyse([], FAST)
+    assert empty["verdict"] is None and empty["documents"] == 0
+    assert all(d["states"] == {} and d["tendency"] is None for d in empty["dimensions"].values())
+
+
+def test_a_state_with_few_tags_is_not_scored_but_reported():
+    rows = case({"CHN": 2, "RUS": 2, "KAZ": 2}) + tags("UZB", "identity", -2, n=2)
+    ident = analyse(rows, FAST)["dimensions"]["identity"]
+    assert "UZB" not in ident["states"] and ident["not_scored"]["UZB"]["n"] == 2
+
+
+def test_members_count_only_from_their_joining_year_and_none_tags_never():
+    rows = tags("IND", "identity", -2, year=2010) + tags("IND", "identity", -2, year=2018)
+    none = tags("CHN", "identity", 2)
+    for r in none:
+        r["stance"], r["score"] = "none", None
+    chosen = select(rows + none, AggregateConfig())
+    assert {r["year"] for r in chosen} == {2018} and all(r["state"] == "IND" for r in chosen)
+
+
+def test_scope_keeps_sco_passages_and_member_relations():
+    rows = tags("PAK", "interest", -2, n=3)
+    rows[0]["relevant"], rows[0]["mention_states"] = False, ["PAK"]  # neither SCO nor two members: out
+    rows[1]["relevant"], rows[1]["mention_states"] = False, ["PAK", "IND"]  # member relations: in
+    assert [r["passage_id"] for r in select(rows, AggregateConfig())] == [rows[1]["passage_id"],
+                                                                          rows[2]["passage_id"]]
+    assert len(select(rows, AggregateConfig(scope="all"))) == 3
+
+
+def test_evidence_traces_each_score_to_its_passages():
+    rows = case({"CHN": 2, "RUS": 1, "KAZ": 1})
+    rows[0]["confidence"] = 0.99
+    ev = analyse(rows, FAST)["dimensions"]["interest"]["states"]["CHN"]["evidence"]
+    assert ev[0]["passage_id"] == rows[0]["passage_id"] and ev[0]["doc_id"] == rows[0]["doc_id"]
+    assert {"passage_id", "doc_id", "text", "stance", "confidence", "date", "source"} <= set(ev[0])
+
+
+def test_yearly_reports_and_levels():
+    rows = case({"CHN": 2, "RUS": 2, "KAZ": 2}, year=2019) + case({"CHN": 2, "RUS": 2, "KAZ": 2}, year=2020)
+    assert list(by_period(rows, FAST)) == ["2019", "2020"]
+    assert list(by_period(rows, FAST, by="all")) == ["all"]
+    assert list(by_period(rows, FAST, years=(2020, 2020))) == ["2020"]
+    assert [level(x) for x in (2, 1.5, 1.49, 0, -0.1, -1.5, -1.51)] == [
+        "positive", "positive", "limited", "limited", "negative", "negative", "opposed"]
+
+
+def test_thresholds_come_from_a_toml_file_with_clear_errors(tmp_path):
+    from pipeline.errors import ScotrackError
+
+    good = tmp_path / "scotrack.toml"
+    good.write_text("[aggregate]\nmin_passages = 5\nconsistency_sd = 0.4\n")
+    cfg = AggregateConfig.from_toml(good, seed=3)
+    assert (cfg.min_passages, cfg.consistency_sd, cfg.seed, cfg.bootstrap) == (5, 0.4, 3, 500)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[aggregate]\nmin_pasages = 5\n")
+    with pytest.raises(ScotrackError, match="unknown setting.*min_pasages"):
+        AggregateConfig.from_toml(bad)
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[aggregate\n")
+    with pytest.raises(ScotrackError, match="cannot read configuration"):
+        AggregateConfig.from_toml(broken)
+    assert AggregateConfig.from_toml(None) == AggregateConfig()
+
+
+def test_states_before_joining_are_reported_apart():
+    rows = case({"CHN": 2, "RUS": 2, "KAZ": 2}, year=2010) + tags("IND", "identity", -2, n=4, year=2010)
+    rep = by_period(rows, FAST)["2010"]
+    assert "IND" not in rep["dimensions"]["identity"]["states"]
+    assert rep["reported_apart"] == {"IND": {"n": 4, "reason": "a member only from 2017"}}
