@@ -92,6 +92,42 @@ def ingest(obj: Ctx, paths, doc_type, lang, state, date, title, licence, strict,
         sys.exit(1)
 
 
+@cli.command()
+@click.argument("urls", nargs=-1)
+@click.option("--urls", "url_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="File with one URL per line (# comments allowed).")
+@click.option("--feed", "feeds", multiple=True, help="RSS or Atom feed URL whose entries are fetched (repeatable).")
+@_meta_options
+@click.option("--timeout", type=click.FloatRange(0.1, 600), default=20.0, show_default=True,
+              help="Seconds per HTTP attempt.")
+@click.option("--retries", type=click.IntRange(0, 10), default=3, show_default=True,
+              help="Further attempts on 5xx, 429 and network errors (exponential backoff).")
+@click.option("--max-mb", type=click.FloatRange(0.001, 512), default=50.0, show_default=True,
+              help="Largest response accepted, in MB.")
+@click.option("--strict", is_flag=True, help="Exit 1 when any fetch fails or any document is rejected.")
+@click.pass_obj
+def fetch(obj: Ctx, urls, url_file, feeds, doc_type, lang, state, date, title, licence, timeout, retries, max_mb,
+          strict):
+    """Fetch documents from URLs and RSS/Atom feeds (conditional requests: unchanged pages are skipped) and
+    ingest them; each body is kept byte for byte with its URL and fetch time."""
+    from .fetch import FetchPolicy
+    from .sources import fetch_sources, read_url_list
+
+    all_urls = list(urls) + (read_url_list(url_file) if url_file else [])
+    if not all_urls and not feeds:
+        raise click.UsageError("give URLs, --urls FILE or --feed URL")
+    policy = FetchPolicy(timeout=timeout, retries=retries, max_bytes=int(max_mb * 1024 * 1024))
+    report = fetch_sources(all_urls, feeds, obj.store, obj.settings,
+                           policy, _defaults(doc_type, lang, state, date, title, licence))
+    click.echo(report.line())
+    for url, reason in report.failed:
+        click.echo(f"failed: {url}: {reason}")
+    for source, reason in report.ingest.rejected_items:
+        click.echo(f"rejected: {source}: {reason}")
+    if strict and (report.failed or report.ingest.rejected):
+        sys.exit(1)
+
+
 def _doc_json(d: dict) -> dict:
     keys = ("doc_id", "source", "title", "lang", "doc_type", "date", "status", "reason", "passages",
             "speaker_state", "relevant", "duplicate_of", "provenance", "licence", "fmt", "encoding", "sha256")
@@ -175,20 +211,39 @@ def show(obj: Ctx, doc_id, original):
 @click.option("--no-prefect", is_flag=True, help="Call the stages directly instead of through the Prefect flow.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the trend tables, figures and report (default: <home>/trends).")
+@click.option("--url", "urls", multiple=True, help="Also fetch and ingest this URL (repeatable).")
+@click.option("--urls", "url_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also fetch the URLs listed in this file.")
+@click.option("--feed", "feeds", multiple=True, help="Also fetch the entries of this RSS/Atom feed (repeatable).")
+@click.option("--runner", type=click.Choice(["default", "dask"]), default="default", show_default=True,
+              help="Task runner: Prefect's default, or Dask (a local cluster, or --dask-address).")
+@click.option("--dask-address", envvar="SCOTRACK_DASK_ADDRESS",
+              help="Address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --runner dask).")
+@click.option("--dask-workers", type=click.IntRange(1, 256), default=2, show_default=True,
+              help="Worker processes of the local Dask cluster (with --runner dask and no address).")
 @click.pass_obj
-def run(obj: Ctx, paths, workers, no_prefect, out):
-    """The main job: ingest the bundled corpus (or PATHS), tag new passages, aggregate, write the yearly
-    trend tables, figures and HTML report, and print a summary with the verdicts."""
+def run(obj: Ctx, paths, workers, no_prefect, out, urls, url_file, feeds, runner, dask_address, dask_workers):
+    """The main job (a refresh): ingest the bundled corpus (or PATHS, and any URLs and feeds), tag new
+    passages, aggregate, write the yearly trend tables, figures and HTML report, and print a summary with
+    the verdicts. Only what changed is processed again."""
     settings = obj.settings.with_(workers=workers)
-    sources = [str(p) for p in paths] or [str(BUNDLED_CORPUS)]
+    sources = [str(p) for p in paths] or ([] if (urls or url_file or feeds) else [str(BUNDLED_CORPUS)])
+    all_urls = list(urls)
+    if url_file:
+        from .sources import read_url_list
+
+        all_urls += read_url_list(url_file)
     if no_prefect:
+        if runner != "default" or all_urls or feeds:
+            raise click.UsageError("--no-prefect runs the local corpus only, on the default runner")
         from .main_job import main_job
 
         result = main_job(sources, settings, out)
     else:
-        from flows.main import main_flow
+        from flows.main import run_refresh
 
-        result = main_flow(sources, settings, str(out) if out else None)
+        result = run_refresh(sources, settings, str(out) if out else None, all_urls, list(feeds), runner,
+                             dask_address, dask_workers)
     click.echo(result)
 
 
@@ -356,21 +411,17 @@ def analyze(obj: Ctx, paths, doc_type, lang, state, date, title, licence, keep, 
 @click.option("--seed", type=int, help="Bootstrap seed (default 0).")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="TOML file with an [aggregate] table of thresholds (see README).")
+@click.option("--force", is_flag=True, help="Rewrite the outputs even when nothing changed since the last ones.")
 @click.pass_obj
-def trends(obj: Ctx, by, year_from, year_to, fmt, out, bootstrap, seed, config_file):
+def trends(obj: Ctx, by, year_from, year_to, fmt, out, bootstrap, seed, config_file, force):
     """Trend tables (states, dimensions, periods), PNG figures and an HTML report from the store's tags."""
     from .aggregate import AggregateConfig
-    from .main_job import run_trends, verdict_line
+    from .main_job import run_trends, trends_text
 
     out = out or obj.settings.home / "trends"
     config = AggregateConfig.from_toml(config_file, bootstrap=bootstrap, seed=seed)
-    written, reports, overall = run_trends(obj.store, out, fmt, by, _years(year_from, year_to), config)
-    for kind, paths in written.items():
-        for p in paths:
-            click.echo(f"{kind}: {p}")
-    for period, rep in reports.items():
-        click.echo(verdict_line(rep, period))
-    click.echo(verdict_line(overall))
+    result = run_trends(obj.store, out, fmt, by, _years(year_from, year_to), config, force=force)
+    click.echo(trends_text(result))
 
 
 def main() -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from .config import Settings
 from .ingest import IngestReport, discover, ingest_items
@@ -71,31 +75,60 @@ def run_tag(store: Store, model_dir=None):
                          on_total=lambda n: setattr(bar, "total", n))
 
 
-def aggregate_store(store: Store, by: str = "year", years: tuple[int, int] | None = None,
-                    config=None, model_dir=None) -> dict[str, dict]:
-    """Reports per period from the tags of the current model (tagging first whatever is not yet tagged)."""
-    from .aggregate import AggregateConfig, by_period
-    from .train import load_tagger
+# Bumped when the report's content changes for the same data (so a cached report is rewritten).
+REPORT_VERSION = 1
 
-    _, card = load_tagger(model_dir)
-    run_tag(store, model_dir)
-    return by_period(store.tag_rows(card["version"]), config or AggregateConfig(), by=by, years=years)
+
+@dataclass
+class TrendsResult:
+    out: Path
+    key: str
+    cached: bool  # nothing changed since the report in `out` was written: it was kept as it is
+    files: list[Path]
+    summary: dict  # verdict per period and overall (also saved as verdicts.json)
+    reports: dict | None = None  # the full reports (None when cached)
+    overall: dict | None = None
+
+
+def report_key(store: Store, model_version: str, config, by: str, years, fmt: str) -> str:
+    """The explicit cache key of a trend report: the store's fingerprint (documents, tags and when they were
+    last written), the model version, the aggregation settings, the period and the table format."""
+    payload = {"store": store.fingerprint(), "model": model_version, "config": config.as_dict(), "by": by,
+               "years": list(years) if years else None, "format": fmt, "report_version": REPORT_VERSION}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def run_trends(store: Store, out, fmt: str = "csv", by: str = "year", years: tuple[int, int] | None = None,
-               config=None, model_dir=None) -> tuple[dict, dict, dict]:
-    """Tables, figures and the HTML report under `out`; returns (written paths, yearly reports, overall)."""
-    from pathlib import Path
-
-    from .aggregate import AggregateConfig
+               config=None, model_dir=None, force: bool = False) -> TrendsResult:
+    """Tag what is new, then write the tables, figures and HTML report under `out` — unless the report
+    there was made from exactly the same data and settings (see `report_key`), which is then kept."""
+    from .aggregate import AggregateConfig, by_period
+    from .train import load_tagger
     from .trends import write_all
 
     config = config or AggregateConfig()
-    reports = aggregate_store(store, by, years, config, model_dir)
-    overall = aggregate_store(store, "all", years, config, model_dir)["all"]
-    written = write_all({**reports, **({"all years": overall} if by != "all" else {})}, Path(out), fmt,
+    out = Path(out)
+    _, card = load_tagger(model_dir)
+    run_tag(store, model_dir)
+    key = report_key(store, card["version"], config, by, years, fmt)
+    marker, saved = out / "report.key", out / "verdicts.json"
+    if not force and marker.exists() and saved.exists() and marker.read_text().strip() == key:
+        files = sorted(p for p in out.iterdir() if p.name not in ("report.key",))
+        return TrendsResult(out, key, True, files, json.loads(saved.read_text()))
+    rows = store.tag_rows(card["version"])
+    reports = by_period(rows, config, by=by, years=years)
+    overall = by_period(rows, config, by="all", years=years)["all"]
+    written = write_all({**reports, **({"all years": overall} if by != "all" else {})}, out, fmt,
                         consistency_sd=config.consistency_sd)
-    return written, reports, overall
+    summary = {"model": card["version"],
+               "periods": {p: {k: r[k] for k in ("verdict", "verdict_probability", "documents", "tags")}
+                           for p, r in reports.items()},
+               "overall": {"line": verdict_line(overall), "verdict": overall["verdict"],
+                           "verdict_probability": overall["verdict_probability"]}}
+    saved.write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
+    marker.write_text(key + "\n")
+    files = [p for paths in written.values() for p in paths] + [saved]
+    return TrendsResult(out, key, False, files, summary, reports, overall)
 
 
 def verdict_line(report: dict, period: str = "all years") -> str:
@@ -106,18 +139,23 @@ def verdict_line(report: dict, period: str = "all years") -> str:
     return f"{period}: {v} (bootstrap probability {report['verdict_probability']:.2f}; {tend})"
 
 
-def trends_summary(store: Store, out) -> str:
-    """Write the trend tables, figures and report under `out`; say where they are and what they find."""
-    written, reports, overall = run_trends(store, out)
-    lines = [f"trend tables, figures and report in {out}:"]
-    lines += [f"  {p.name}" for paths in written.values() for p in paths]
+def trends_text(result: TrendsResult) -> str:
+    """Where the outputs are and the verdict per year and overall."""
+    lines = [f"trend tables, figures and report in {result.out}"
+             + (" (unchanged: nothing new since they were written)" if result.cached else "") + ":"]
+    lines += [f"  {p.name}" for p in result.files]
     lines.append("verdict by year (bootstrap probability; documents, stance tags):")
-    for period, rep in reports.items():
+    for period, rep in result.summary["periods"].items():
         v = rep["verdict"] or "no verdict"
         lines.append(f"  {period}: {v:<12} {rep['verdict_probability']:.2f}  ({rep['documents']} documents, "
                      f"{rep['tags']} tags)" + ("  — too little evidence" if rep["verdict"] is None else ""))
-    lines.append("overall, " + verdict_line(overall))
+    lines.append("overall, " + result.summary["overall"]["line"])
     return "\n".join(lines)
+
+
+def trends_summary(store: Store, out) -> str:
+    """Write (or keep) the trend outputs under `out` and describe them."""
+    return trends_text(run_trends(store, out))
 
 
 def main_job(sources: Sequence[str], settings: Settings, out=None) -> str:

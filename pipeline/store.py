@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from .errors import ScotrackError, StoreVersionError
 from .records import Document
 
-SCHEMA_VERSION = 2  # 2: tags and taggings
+SCHEMA_VERSION = 3  # 2: tags and taggings; 3: fetches
 
 metadata = MetaData()
 
@@ -134,6 +134,20 @@ taggings = Table(
     Column("passage_id", String(220), ForeignKey("passages.passage_id"), primary_key=True),
     Column("model_version", String(64), nullable=False),
     Column("tagged_at", String(32), nullable=False),
+)
+
+# The last fetch of each URL (documents and feeds): its validators for conditional requests and what happened.
+fetches = Table(
+    "fetches", metadata,
+    Column("url", String(2000), primary_key=True),
+    Column("kind", String(8), nullable=False),  # "document" or "feed"
+    Column("status", String(16), nullable=False),  # fetched, not-modified, failed
+    Column("reason", Text, nullable=False),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("sha256", String(64)),
+    Column("content_type", String(120)),
+    Column("fetched_at", String(32), nullable=False),
 )
 
 
@@ -308,6 +322,36 @@ class Store:
             r["mentions"] = by_pid.get(r["passage_id"], [])
             r["states"] = sorted({m["state"] for m in r["mentions"]})
             yield r
+
+    def fingerprint(self) -> dict:
+        """What changes whenever documents or tags change: counts and latest write times (for cache keys)."""
+        with self.engine.connect() as conn:
+            # rejected documents are read again on every run (and rejected again): they change no result
+            docs = conn.execute(select(func.count(), func.max(documents.c.ingested_at))
+                                .where(documents.c.status != "rejected")).first()
+            tagged = conn.execute(select(func.count(), func.max(taggings.c.tagged_at))).first()
+            n_tags = conn.execute(select(func.count()).select_from(tags)).scalar()
+        return {"documents": docs[0], "last_ingest": docs[1], "tagged_passages": tagged[0],
+                "last_tagging": tagged[1], "tags": n_tags}
+
+    def fetch_state(self, url: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(fetches).where(fetches.c.url == url)).first()
+        return row._asdict() if row else None
+
+    def record_fetch(self, url: str, kind: str, status: str, reason: str, fetched_at: str, etag: str | None = None,
+                     last_modified: str | None = None, sha256: str | None = None,
+                     content_type: str | None = None) -> None:
+        """Remember a fetch; a 304 or a failure keeps the validators and hash of the last good fetch."""
+        with self.engine.begin() as conn:
+            old = conn.execute(select(fetches).where(fetches.c.url == url)).first()
+            row = dict(kind=kind, status=status, reason=reason, fetched_at=fetched_at)
+            if status == "fetched" or old is None:
+                row.update(etag=etag, last_modified=last_modified, sha256=sha256, content_type=content_type)
+            if old is None:
+                conn.execute(insert(fetches).values(url=url, **row))
+            else:
+                conn.execute(update(fetches).where(fetches.c.url == url).values(**row))
 
     def tag_rows(self, model_version: str | None = None) -> list[dict]:
         """Every stored tag with its passage and document (for aggregation), plus `mention_states`: the

@@ -310,8 +310,9 @@ def test_kill_mid_ingest_leaves_a_consistent_store(tmp_path):
         (folder / f"doc{i:03d}.txt").write_text(f"Document {i}. " + EN + f"\n\nNumber {i} of the series.")
     home = tmp_path / "home"
     env = {**os.environ, "SCOTRACK_HOME": str(home)}
+    # its own process group, so the kill takes the worker processes with it (no orphans left behind)
     proc = subprocess.Popen([sys.executable, "-m", "pipeline", "ingest", str(folder)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     db = home / "scotrack.db"
     deadline = time.time() + 120
     store = None
@@ -324,7 +325,7 @@ def test_kill_mid_ingest_leaves_a_consistent_store(tmp_path):
             except Exception:  # the child may still be creating the tables
                 store = None
         time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
+    os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     store = Store(f"sqlite:///{db}")
     n = store.count("documents")
