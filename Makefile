@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: run test check lint bench clean
+.PHONY: run test check lint bench bench-flows clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ check: lint test
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_ingest.py
+
+bench-flows: $(STAMP)
+	$(BIN)/python bench/bench_flows.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

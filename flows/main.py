@@ -185,3 +185,37 @@ def run_refresh(sources: Sequence[str], settings: Settings | None = None, out: s
 
 # The name the earlier code and tests use for the main job.
 main_flow = refresh_flow
+
+
+# -- deployments (schedules need a real Prefect server) -------------------------------------------------
+
+@flow(name="scotrack-poll")
+def poll_flow(sources: list[str], home: str, database_url: str = "", out: str = "", urls: list[str] | None = None,
+              feeds: list[str] | None = None) -> str:
+    """The scheduled refresh: drop folders, URLs and feeds; plain parameters so a deployment can carry them."""
+    from pathlib import Path
+
+    settings = Settings(home=Path(home), database_url=database_url)
+    return refresh_flow(sources, settings, out or None, urls or [], feeds or [])
+
+
+@flow(name="scotrack-yearly-report")
+def yearly_report_flow(home: str, database_url: str = "", out: str = "") -> str:
+    """The scheduled trend report (tables, figures, HTML, artifacts) from whatever the store holds."""
+    from pathlib import Path
+
+    settings = Settings(home=Path(home), database_url=database_url)
+    return report_flow(settings, out or None)
+
+
+def deployments(sources: Sequence[str], settings: Settings, out: str | None, urls: Sequence[str],
+                feeds: Sequence[str], poll_cron: str, report_cron: str) -> list:
+    common = {"home": str(settings.home), "database_url": settings.database_url, "out": out or ""}
+    return [
+        poll_flow.to_deployment(name="scotrack-poll", cron=poll_cron,
+                                parameters={**common, "sources": list(sources), "urls": list(urls),
+                                            "feeds": list(feeds)},
+                                description="Ingest new documents (drop folders, URLs, feeds), tag, report"),
+        yearly_report_flow.to_deployment(name="scotrack-yearly-report", cron=report_cron, parameters=common,
+                                         description="The yearly trend report"),
+    ]

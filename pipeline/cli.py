@@ -328,6 +328,36 @@ def tag(obj: Ctx, model_dir):
     click.echo(report.line())
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--url", "urls", multiple=True, help="A URL to fetch on every poll (repeatable).")
+@click.option("--feed", "feeds", multiple=True, help="An RSS/Atom feed to read on every poll (repeatable).")
+@click.option("--poll-cron", default="0 * * * *", show_default=True,
+              help="When to poll the drop folders, URLs and feeds (cron).")
+@click.option("--report-cron", default="0 6 2 1 *", show_default=True,
+              help="When to write the yearly trend report (cron; default 2 January, 06:00).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the report (default: <home>/trends).")
+@click.pass_obj
+def schedule(obj: Ctx, paths, urls, feeds, poll_cron, report_cron, out):
+    """Register the poll and yearly-report deployments with their cron schedules on the Prefect server at
+    PREFECT_API_URL, and serve them (runs happen in this process; stop with Ctrl-C)."""
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        raise ScotrackError("schedules need a running Prefect server: start one with `prefect server start` "
+                            "and set PREFECT_API_URL=http://127.0.0.1:4200/api")
+    from prefect import serve
+
+    from flows.main import deployments
+
+    sources = [str(p.resolve()) for p in paths] or [str(BUNDLED_CORPUS)]
+    deps = deployments(sources, obj.settings, str(out) if out else None, urls, feeds, poll_cron, report_cron)
+    click.echo(f"serving {', '.join(d.name for d in deps)} on {PREFECT_API_URL.value()} "
+               f"(poll: {poll_cron}; report: {report_cron})", err=True)
+    serve(*deps, print_starting_message=False)
+
+
 def _years(year_from, year_to) -> tuple[int, int] | None:
     if year_from is None and year_to is None:
         return None
@@ -426,6 +456,11 @@ def trends(obj: Ctx, by, year_from, year_to, fmt, out, bootstrap, seed, config_f
 
 def main() -> None:
     """Entry point: every library error becomes one line on stderr, never a traceback."""
+    # Prefect's temporary server needs longer than its default 20 s to start with a new PREFECT_HOME or
+    # on a busy 2-core machine (measured 7-19 s, more under load); quiet and offline unless told otherwise.
+    for key, value in (("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180"),
+                       ("PREFECT_SERVER_ANALYTICS_ENABLED", "false"), ("DO_NOT_TRACK", "1")):
+        os.environ.setdefault(key, value)
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
