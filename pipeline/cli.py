@@ -461,6 +461,8 @@ def main() -> None:
     for key, value in (("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180"),
                        ("PREFECT_SERVER_ANALYTICS_ENABLED", "false"), ("DO_NOT_TRACK", "1")):
         os.environ.setdefault(key, value)
+    if os.environ.get("PREFECT_HOME"):  # Prefect creates its home but not the folders above it
+        Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
