@@ -159,10 +159,14 @@ def report_flow(settings: Settings | None = None, out: str | None = None) -> str
 
 @flow(name="scotrack-refresh")
 def refresh_flow(sources: Sequence[str], settings: Settings | None = None, out: str | None = None,
-                 urls: Sequence[str] = (), feeds: Sequence[str] = (), parallel: bool = False) -> str:
-    """Ingest what is new, tag what is untagged, rewrite the report if anything changed; summarise."""
+                 urls: Sequence[str] = (), feeds: Sequence[str] = (), runner: str = "default",
+                 dask_address: str | None = None, dask_workers: int = 2) -> str:
+    """Ingest what is new (on the chosen task runner), tag what is untagged, rewrite the report if anything
+    changed; summarise."""
     settings = settings or Settings()
-    total = ingest_flow(sources, settings, urls, feeds, parallel)
+    task_runner = _runner(runner, dask_address, dask_workers)
+    ingest = ingest_flow if task_runner is None else ingest_flow.with_options(task_runner=task_runner)
+    total = ingest(sources, settings, urls, feeds, parallel=task_runner is not None)
     tagged = tag_flow(settings)
     trends = report_flow(settings, out)
     return summarise(Store(settings.url), total) + "\n" + tagged + "\n" + trends
@@ -171,16 +175,8 @@ def refresh_flow(sources: Sequence[str], settings: Settings | None = None, out: 
 def run_refresh(sources: Sequence[str], settings: Settings | None = None, out: str | None = None,
                 urls: Sequence[str] = (), feeds: Sequence[str] = (), runner: str = "default",
                 dask_address: str | None = None, dask_workers: int = 2) -> str:
-    """`refresh_flow` on the chosen task runner."""
-    task_runner = _runner(runner, dask_address, dask_workers)
-    if task_runner is None:
-        return refresh_flow(sources, settings, out, urls, feeds)
-    ingest = ingest_flow.with_options(task_runner=task_runner)
-    settings = settings or Settings()
-    total = ingest(sources, settings, urls, feeds, parallel=True)
-    tagged = tag_flow(settings)
-    trends = report_flow(settings, out)
-    return summarise(Store(settings.url), total) + "\n" + tagged + "\n" + trends
+    """`refresh_flow` with plain arguments (what the CLI and the benchmark call)."""
+    return refresh_flow(sources, settings, out, list(urls), list(feeds), runner, dask_address, dask_workers)
 
 
 # The name the earlier code and tests use for the main job.
