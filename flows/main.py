@@ -88,23 +88,17 @@ def _publish(result) -> None:
         if dims.exists():
             import pandas as pd
 
+            from pipeline.trends import markdown_table
+
             table = pd.read_csv(dims)
             table = table[table["period"] == "all years"][["dimension", "tendency", "sd", "leik", "agreement_a",
                                                             "esteban_ray", "camp_rule"]]
             if not table.empty:
-                lines += ["## Dispersion per dimension, all years", "", _markdown(table)]
+                lines += ["## Dispersion per dimension, all years", "", markdown_table(table)]
         create_markdown_artifact(key="scotrack-report", markdown="\n".join(lines),
                                  description="Verdict, dispersion and where the report is")
     except Exception as exc:  # artifacts are a view; never fail the run for them
         get_run_logger().warning("could not publish the artifacts: %s", exc)
-
-
-def _markdown(df) -> str:
-    cols = list(df.columns)
-    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in df.itertuples(index=False):
-        out.append("| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row) + " |")
-    return "\n".join(out)
 
 
 def _runner(runner: str, dask_address: str | None, dask_workers: int):

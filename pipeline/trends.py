@@ -77,12 +77,13 @@ def write_tables(frames: dict[str, pd.DataFrame], out: Path, fmt: str) -> list[P
         elif fmt == "parquet":
             df.to_parquet(path, index=False)
         else:
-            path.write_text(_markdown(df))
+            path.write_text(markdown_table(df))
         paths.append(path)
     return paths
 
 
-def _markdown(df: pd.DataFrame) -> str:
+def markdown_table(df: pd.DataFrame) -> str:
+    """A DataFrame as a Markdown table (floats to three decimals, missing values empty)."""
     cols = list(df.columns)
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in df.itertuples(index=False):
