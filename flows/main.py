@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from prefect import flow, get_run_logger, task
 
 from pipeline.config import Settings
-from pipeline.ingest import IngestReport, Item, discover, ingest_items
+from pipeline.ingest import IngestReport, Item, discover, ingest_items, triage
 from pipeline.main_job import summarise
 from pipeline.progress import progress_bar
 from pipeline.store import Store
@@ -38,6 +38,15 @@ BATCH = 100
 @task
 def discover_task(sources: Sequence[str]) -> list[Item]:
     return list(discover(sources))
+
+
+@task
+def triage_task(items: list[Item], settings: Settings) -> tuple[list[Item], IngestReport]:
+    """The items to process, and a report of those skipped (unchanged, or rejected before as they are)."""
+    sorted_out = triage(items, Store(settings.url), settings)
+    skipped = IngestReport(unchanged=sorted_out.unchanged, rejected=len(sorted_out.rejected),
+                           rejected_items=list(sorted_out.rejected))
+    return [item for item, _, _ in sorted_out.todo], skipped
 
 
 @task(retries=2, retry_delay_seconds=[2, 10])
@@ -63,10 +72,10 @@ def tag_task(settings: Settings) -> str:
 
 
 @task
-def report_task(settings: Settings, out: str) -> str:
+def report_task(settings: Settings, out: str, tag: bool = True) -> str:
     from pipeline.main_job import run_trends, trends_text
 
-    result = run_trends(Store(settings.url), out)
+    result = run_trends(Store(settings.url), out, tag=tag)
     _publish(result)
     return trends_text(result)
 
@@ -101,6 +110,29 @@ def _publish(result) -> None:
         get_run_logger().warning("could not publish the artifacts: %s", exc)
 
 
+def start_server_early():
+    """When no Prefect server is configured, start Prefect's temporary one in a thread now, so that the
+    caller can prepare meanwhile (`pipeline.main_job.warm_up`); join the thread before running a flow. The
+    flow finds the server started (Prefect keeps one per process). None when a server is configured."""
+    import threading
+
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return None
+    from prefect.server.api.server import SubprocessASGIServer
+
+    def start():
+        try:
+            SubprocessASGIServer().start()
+        except Exception:  # noqa: BLE001 - the flow starts it again and reports the error itself
+            pass
+
+    thread = threading.Thread(target=start, name="prefect-server-start", daemon=True)
+    thread.start()
+    return thread
+
+
 def _runner(runner: str, dask_address: str | None, dask_workers: int):
     if runner == "dask":
         from prefect_dask import DaskTaskRunner
@@ -121,8 +153,9 @@ def ingest_flow(sources: Sequence[str], settings: Settings | None = None, urls: 
     logger = get_run_logger()
     if urls or feeds:
         logger.info(fetch_task(list(urls), list(feeds), settings))
-    items = discover_task(sources) if sources else []
-    total = IngestReport()
+    items, total = triage_task(discover_task(sources), settings) if sources else ([], IngestReport())
+    logger.info("%d documents to process; %d unchanged, %d rejected before and unchanged", len(items),
+                total.unchanged, total.rejected)
     batches = [items[i:i + BATCH] for i in range(0, len(items), BATCH)]
     with progress_bar(len(items), "ingest") as bar:
         if parallel:  # one task per batch, run side by side (Dask workers); each batch in one process
@@ -146,9 +179,10 @@ def tag_flow(settings: Settings | None = None) -> str:
 
 
 @flow(name="scotrack-report")
-def report_flow(settings: Settings | None = None, out: str | None = None) -> str:
+def report_flow(settings: Settings | None = None, out: str | None = None, tag: bool = True) -> str:
+    """Tag what is untagged (unless `tag` is false: the caller has just done it), then write the report."""
     settings = settings or Settings()
-    return report_task(settings, out or str(settings.home / "trends"))
+    return report_task(settings, out or str(settings.home / "trends"), tag)
 
 
 @flow(name="scotrack-refresh")
@@ -162,7 +196,7 @@ def refresh_flow(sources: Sequence[str], settings: Settings | None = None, out: 
     ingest = ingest_flow if task_runner is None else ingest_flow.with_options(task_runner=task_runner)
     total = ingest(sources, settings, urls, feeds, parallel=task_runner is not None)
     tagged = tag_flow(settings)
-    trends = report_flow(settings, out)
+    trends = report_flow(settings, out, tag=False)
     return summarise(Store(settings.url), total) + "\n" + tagged + "\n" + trends
 
 

@@ -197,6 +197,44 @@ def _dimension(scores: dict[str, dict], config: AggregateConfig) -> dict:
     return out
 
 
+def tendency(values: np.ndarray, config: AggregateConfig) -> str | None:
+    """The tendency of a dimension from the scores of its scored states (what `_dimension` decides, without
+    the descriptive measures: the bootstrap needs only this)."""
+    n = len(values)
+    if n < config.min_states:
+        return None
+    # the codebook's camp rule, as in `measures.camps`
+    if (values >= 1.0).sum() >= config.camp_share * n and (values <= -1.0).sum() >= config.camp_share * n:
+        return "polarised"
+    return "consistent" if values.std() <= config.consistency_sd else "diverse"
+
+
+class _Groups:
+    """Confidence-weighted state scores per dimension for any multiset of tag indices, by counting
+    (`np.bincount`) over (dimension, state) cells instead of selecting rows state by state."""
+
+    def __init__(self, t: Tags):
+        self.states = sorted({str(s) for s in t.state})
+        index = {s: i for i, s in enumerate(self.states)}
+        dims = {d: i for i, d in enumerate(DIMENSIONS)}
+        d = np.array([dims.get(x, -1) for x in t.dim], dtype=int)
+        s = np.array([index[str(x)] for x in t.state], dtype=int)
+        self.keep = d >= 0
+        self.cell = np.where(self.keep, d * len(self.states) + s, 0)
+        self.weight, self.weighted = t.weight, t.weight * t.value
+        self.shape = (len(DIMENSIONS), len(self.states))
+
+    def scores(self, take: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        take = take[self.keep[take]]
+        size = self.shape[0] * self.shape[1]
+        cell = self.cell[take]
+        n = np.bincount(cell, minlength=size).reshape(self.shape)
+        w = np.bincount(cell, weights=self.weight[take], minlength=size).reshape(self.shape)
+        wv = np.bincount(cell, weights=self.weighted[take], minlength=size).reshape(self.shape)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(n > 0, wv / np.where(w > 0, w, 1), np.nan), n
+
+
 def verdict_of(tendencies: dict[str, str | None]) -> str | None:
     if any(t is None for t in tendencies.values()):
         return None
@@ -220,18 +258,20 @@ def analyse(rows: list[dict], config: AggregateConfig | None = None) -> dict:
     rng = np.random.default_rng(config.seed)
     n_docs = int(t.doc.max()) + 1 if len(rows) else 0
     by_doc = [np.flatnonzero(t.doc == i) for i in range(n_docs)]
+    groups = _Groups(t)
     boot_scores: dict[tuple[str, str], list[float]] = defaultdict(list)
     boot_verdicts: list[str | None] = []
     boot_tendency: dict[str, list[str | None]] = defaultdict(list)
     for _ in range(config.bootstrap if n_docs else 0):
         pick = rng.integers(0, n_docs, n_docs)
         take = np.concatenate([by_doc[i] for i in pick])
-        rep = _scores(t, take, config)
-        for d in DIMENSIONS:
-            for s, v in rep[d].items():
-                boot_scores[(d, s)].append(v["score"])
-        rep_dims = {d: _dimension(rep[d], config)["tendency"] for d in DIMENSIONS}
-        for d in DIMENSIONS:
+        scores, counts = groups.scores(take)
+        rep_dims = {}
+        for di, d in enumerate(DIMENSIONS):
+            present = counts[di] > 0
+            for si in np.flatnonzero(present):
+                boot_scores[(d, groups.states[si])].append(float(scores[di, si]))
+            rep_dims[d] = tendency(scores[di, counts[di] >= config.min_passages], config)
             boot_tendency[d].append(rep_dims[d])
         boot_verdicts.append(verdict_of(rep_dims))
 

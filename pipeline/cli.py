@@ -221,11 +221,19 @@ def show(obj: Ctx, doc_id, original):
               help="Address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --runner dask).")
 @click.option("--dask-workers", type=click.IntRange(1, 256), default=2, show_default=True,
               help="Worker processes of the local Dask cluster (with --runner dask and no address).")
+@click.option("--always-flow", is_flag=True,
+              help="Run the Prefect flow even when the check finds nothing new (to record a flow run).")
 @click.pass_obj
-def run(obj: Ctx, paths, workers, no_prefect, out, urls, url_file, feeds, runner, dask_address, dask_workers):
+def run(obj: Ctx, paths, workers, no_prefect, out, urls, url_file, feeds, runner, dask_address, dask_workers,
+        always_flow):
     """The main job (a refresh): ingest the bundled corpus (or PATHS, and any URLs and feeds), tag new
     passages, aggregate, write the yearly trend tables, figures and HTML report, and print a summary with
-    the verdicts. Only what changed is processed again."""
+    the verdicts. Only what changed is processed again.
+
+    It starts with a check of the store's bookkeeping (files hashed, untagged passages counted, the
+    report's key compared): when nothing is new, and no URL or feed is given, it prints the summary and
+    stops without starting Prefect. Otherwise Prefect's temporary server starts while the worker processes
+    and the model load."""
     settings = obj.settings.with_(workers=workers)
     sources = [str(p) for p in paths] or ([] if (urls or url_file or feeds) else [str(BUNDLED_CORPUS)])
     all_urls = list(urls)
@@ -240,8 +248,22 @@ def run(obj: Ctx, paths, workers, no_prefect, out, urls, url_file, feeds, runner
 
         result = main_job(sources, settings, out)
     else:
-        from flows.main import run_refresh
+        from .main_job import nothing_new_text, plan_refresh, warm_up
 
+        plan = None
+        if not (all_urls or feeds):
+            trends_out = out or settings.home / "trends"
+            plan = plan_refresh(sources, settings, trends_out, obj.store)
+            if plan.nothing_new and not always_flow:
+                click.echo(nothing_new_text(obj.store, plan, trends_out))
+                return
+        from flows.main import run_refresh, start_server_early
+
+        starter = start_server_early()
+        if plan is not None and runner == "default":
+            warm_up(settings, plan)
+        if starter is not None:
+            starter.join()
         result = run_refresh(sources, settings, str(out) if out else None, all_urls, list(feeds), runner,
                              dask_address, dask_workers)
     click.echo(result)

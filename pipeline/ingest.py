@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date as _date
 from functools import lru_cache
 from pathlib import Path
@@ -349,32 +350,84 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return _POOL
 
 
-def ingest_items(items: Iterable[Item], store: Store, settings: Settings,
-                 progress: Callable[[int], None] | None = None) -> IngestReport:
-    """Process and store `items`; unchanged content is skipped before any processing."""
-    report = IngestReport()
-    todo: list[tuple[Item, bytes, Settings]] = []
+# Constructed text (not corpus): one paragraph per language, to load every model a worker uses.
+_WARM_UP_TEXT = "上海合作组织成员国外长会议在北京举行。\n\nThe SCO member states met in Astana.\n\nГосударства — члены ШОС встретились в Москве.\n"
+
+
+def _warm_up(settings: Settings) -> None:
+    process(Item(None, SourceMeta(source="warm-up.txt", doc_id="warm-up")), _WARM_UP_TEXT.encode(), settings)
+
+
+def warm_pool(settings: Settings) -> None:
+    """Start the worker processes and have each load its tokenisers and language models now (not waited
+    for: the first batch queues behind it)."""
+    pool = _pool(settings.workers)
+    for _ in range(settings.workers):
+        pool.submit(_warm_up, settings)
+
+
+def input_key(item: Item, digest: str, settings: Settings) -> str:
+    """What a rejection depends on: the bytes, the metadata, a problem found early, the size limit."""
+    payload = {"sha256": digest, "meta": asdict(item.meta), "problem": item.problem,
+               "path": str(item.path) if item.path else None, "max_file_bytes": settings.max_file_bytes}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass
+class Triage:
+    """Which items need processing, decided from the store's bookkeeping before any processing."""
+
+    todo: list[tuple[Item, bytes, str]] = field(default_factory=list)  # item, bytes, input key
+    unchanged: int = 0  # bytes already stored by this pipeline version
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (source, reason): same input rejected before
+
+
+def triage(items: Iterable[Item], store: Store, settings: Settings,
+           progress: Callable[[int], None] | None = None) -> Triage:
+    """Sort `items` into new or changed (to process), unchanged, and rejected before with the same input.
+    Each item is read and hashed; the store is asked twice in all."""
+    done, rejected = store.known_inputs(PIPELINE_VERSION)
+    out = Triage()
     for item in items:
         raw = read_bytes(item, settings)
-        known = store.doc_by_sha(sha256(raw)) if item.path is not None and raw else None
-        if known and known["status"] != "rejected" and known["pipeline_version"] == PIPELINE_VERSION:
-            report.unchanged += 1
-            if progress:
-                progress(1)
+        digest = sha256(raw)
+        key = input_key(item, digest, settings)
+        if item.path is not None and raw and digest in done:
+            out.unchanged += 1
+        elif key in rejected:
+            out.rejected.append((item.meta.source, rejected[key]))
+        else:
+            out.todo.append((item, raw, key))
             continue
-        todo.append((item, raw, settings))
+        if progress:
+            progress(1)
+    return out
+
+
+def ingest_items(items: Iterable[Item], store: Store, settings: Settings,
+                 progress: Callable[[int], None] | None = None) -> IngestReport:
+    """Process and store `items`; unchanged content, and unchanged input rejected before, is skipped before
+    any processing (see `triage`)."""
+    report = IngestReport()
+    sorted_out = triage(items, store, settings, progress)
+    report.unchanged = sorted_out.unchanged
+    report.rejected += len(sorted_out.rejected)
+    report.rejected_items.extend(sorted_out.rejected)
+    todo = [(item, raw, settings) for item, raw, _ in sorted_out.todo]
     if settings.workers > 1 and len(todo) >= MIN_PARALLEL_BATCH:
         results: Iterable[Document] = _pool(settings.workers).map(_process_packed, todo, chunksize=4)
     else:
         results = (process(*t) for t in todo)
-    for doc in results:
-        _store_one(store, doc, report)
+    for (_, _, key), doc in zip(sorted_out.todo, results, strict=True):
+        doc_id = _store_one(store, doc, report)
+        if doc.status == "rejected":
+            store.write_rejection(key, doc_id, doc.reason or "", PIPELINE_VERSION)
         if progress:
             progress(1)
     return report
 
 
-def _store_one(store: Store, doc: Document, report: IngestReport) -> None:
+def _store_one(store: Store, doc: Document, report: IngestReport) -> str:
     doc_id = assign_doc_id(store, doc)
     if doc.status == "ingested":
         dup = store.doc_by_text_sha(doc.text_sha256) if doc.text_sha256 else None
@@ -390,6 +443,7 @@ def _store_one(store: Store, doc: Document, report: IngestReport) -> None:
     else:
         report.rejected += 1
         report.rejected_items.append((doc.meta.source, doc.reason or ""))
+    return doc_id
 
 
 def ingest(paths: Iterable[str | Path], store: Store, settings: Settings, defaults: SourceMeta | None = None,

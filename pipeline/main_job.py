@@ -64,11 +64,16 @@ def summarise(store: Store, report: IngestReport | None = None) -> str:
 
 
 def run_tag(store: Store, model_dir=None):
-    """Tag new or changed passages with the shipped model; returns the TagReport."""
-    from .tagging import tag_store
-    from .train import load_tagger
+    """Tag new or changed passages with the shipped model; returns the TagReport. When every passage is
+    already tagged by the current model (one count query), the model is not even loaded."""
+    from . import models
+    from .tagging import TagReport, tag_store
 
-    tagger, card = load_tagger(model_dir)
+    folder = model_dir or models.MODELS
+    version = models.card(folder)["version"]
+    if store.count_to_tag(version) == 0:
+        return TagReport(model_version=version)
+    tagger, card = models.load(folder)
     bar = progress_bar(0, "tag", unit="passage")
     with bar:
         return tag_store(store, tagger, card["version"], progress=bar.update,
@@ -98,23 +103,100 @@ def report_key(store: Store, model_version: str, config, by: str, years, fmt: st
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def report_is_current(store: Store, out, model_version: str, config=None, by: str = "year", years=None,
+                      fmt: str = "csv") -> bool:
+    """Whether the report under `out` was made from exactly this data and these settings (`report_key`)."""
+    from .aggregate import AggregateConfig
+
+    out = Path(out)
+    marker, saved = out / "report.key", out / "verdicts.json"
+    key = report_key(store, model_version, config or AggregateConfig(), by, years, fmt)
+    return marker.exists() and saved.exists() and marker.read_text().strip() == key
+
+
+@dataclass
+class RefreshPlan:
+    """What a refresh would do, from the store's bookkeeping alone (nothing is processed, no model loaded)."""
+
+    new: int  # documents to process: new or changed bytes, or an input not seen by this pipeline version
+    unchanged: int
+    rejected: int  # inputs rejected before and unchanged since
+    untagged: int  # passages not yet tagged by the current model
+    report_current: bool
+    model_version: str
+
+    @property
+    def nothing_new(self) -> bool:
+        return not self.new and not self.untagged and self.report_current
+
+    def line(self) -> str:
+        if self.nothing_new:
+            return (f"nothing new: {self.unchanged} documents unchanged"
+                    + (f", {self.rejected} rejected as before" if self.rejected else "")
+                    + f", every passage tagged by model {self.model_version}, report up to date")
+        return (f"to do: {self.new} new or changed documents, {self.untagged} passages to tag"
+                + ("" if self.report_current else ", report to rewrite"))
+
+
+def plan_refresh(sources: Sequence[str], settings: Settings, out=None, store: Store | None = None) -> RefreshPlan:
+    """The check a refresh starts with: each source file is read and hashed and the store asked (see
+    `ingest.triage`), the untagged passages counted, the report's key compared. Cheap: no document is
+    processed and neither the tokenisers nor the model are loaded."""
+    from . import models
+    from .ingest import triage
+
+    store = store or Store(settings.url)
+    sorted_out = triage(discover(sources), store, settings)
+    version = models.card()["version"]
+    return RefreshPlan(new=len(sorted_out.todo), unchanged=sorted_out.unchanged, rejected=len(sorted_out.rejected),
+                       untagged=store.count_to_tag(version),
+                       report_current=report_is_current(store, out or settings.home / "trends", version),
+                       model_version=version)
+
+
+def nothing_new_text(store: Store, plan: RefreshPlan, out) -> str:
+    """What a refresh with nothing new prints: the same summary as a full one, from the store and the kept
+    report."""
+    from .tagging import TagReport
+
+    report = IngestReport(unchanged=plan.unchanged)
+    report.rejected = plan.rejected
+    return "\n".join([summarise(store, report), TagReport(model_version=plan.model_version).line(),
+                      trends_text(run_trends(store, out, tag=False)), plan.line()])
+
+
+def warm_up(settings: Settings, plan: RefreshPlan) -> None:
+    """Start what the coming stages will need — the ingest worker processes (tokenisers, language models)
+    and the tagger — while something else waits (Prefect's temporary server starting)."""
+    from . import models
+    from .ingest import MIN_PARALLEL_BATCH, warm_pool
+
+    if plan.new >= MIN_PARALLEL_BATCH and settings.workers > 1:
+        warm_pool(settings)
+    if plan.new or plan.untagged:
+        models.load()
+
+
 def run_trends(store: Store, out, fmt: str = "csv", by: str = "year", years: tuple[int, int] | None = None,
-               config=None, model_dir=None, force: bool = False) -> TrendsResult:
-    """Tag what is new, then write the tables, figures and HTML report under `out` — unless the report
-    there was made from exactly the same data and settings (see `report_key`), which is then kept."""
+               config=None, model_dir=None, force: bool = False, tag: bool = True) -> TrendsResult:
+    """Tag what is new (unless `tag` is false: the caller has just done it), then write the tables, figures
+    and HTML report under `out` — unless the report there was made from exactly the same data and settings
+    (see `report_key`), which is then kept."""
+    from . import models
     from .aggregate import AggregateConfig, by_period
-    from .train import load_tagger
-    from .trends import write_all
 
     config = config or AggregateConfig()
     out = Path(out)
-    _, card = load_tagger(model_dir)
-    run_tag(store, model_dir)
+    if tag:
+        run_tag(store, model_dir)
+    card = models.card(model_dir or models.MODELS)
     key = report_key(store, card["version"], config, by, years, fmt)
     marker, saved = out / "report.key", out / "verdicts.json"
     if not force and marker.exists() and saved.exists() and marker.read_text().strip() == key:
         files = sorted(p for p in out.iterdir() if p.name not in ("report.key",))
         return TrendsResult(out, key, True, files, json.loads(saved.read_text()))
+    from .trends import write_all
+
     rows = store.tag_rows(card["version"])
     reports = by_period(rows, config, by=by, years=years)
     overall = by_period(rows, config, by="all", years=years)["all"]
@@ -153,14 +235,14 @@ def trends_text(result: TrendsResult) -> str:
     return "\n".join(lines)
 
 
-def trends_summary(store: Store, out) -> str:
+def trends_summary(store: Store, out, tag: bool = True) -> str:
     """Write (or keep) the trend outputs under `out` and describe them."""
-    return trends_text(run_trends(store, out))
+    return trends_text(run_trends(store, out, tag=tag))
 
 
 def main_job(sources: Sequence[str], settings: Settings, out=None) -> str:
     store = Store(settings.url)
     report = run_ingest(sources, settings, store)
     tagged = run_tag(store)
-    trends = trends_summary(store, out or settings.home / "trends")
+    trends = trends_summary(store, out or settings.home / "trends", tag=False)
     return summarise(store, report) + "\n" + tagged.line() + "\n" + trends

@@ -78,14 +78,28 @@ def card(folder: Path = MODELS, name: str = DEFAULT_NAME) -> dict:
     return json.loads(path.read_text())
 
 
+# Loaded models, by file and its size and modification time: a process that loads the same model twice (a
+# warm-up before a flow, then the tag task) reads it once. The taggers are only read (predict).
+_LOADED: dict[tuple, tuple] = {}
+
+
 def load(folder: Path = MODELS, name: str = DEFAULT_NAME):
     """The tagger and its card; a clear error when the file is missing, foreign or from other library versions."""
-    import skops.io as sio
-
     meta = card(folder, name)
     path = folder / f"{name}.skops"
     if not path.exists():
         raise ScotrackError(f"model card without a model file: {path}; run `scotrack train`")
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, json.dumps(meta, sort_keys=True))
+    if key not in _LOADED:
+        _LOADED.clear()
+        _LOADED[key] = _load(path, meta)
+    return _LOADED[key]
+
+
+def _load(path: Path, meta: dict):
+    import skops.io as sio
+
     now = library_versions()
     if meta["libraries"].get("scikit-learn") != now["scikit-learn"]:
         raise ScotrackError(f"model {meta['version']} was trained with scikit-learn "

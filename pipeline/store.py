@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from .errors import ScotrackError, StoreVersionError
 from .records import Document
 
-SCHEMA_VERSION = 3  # 2: tags and taggings; 3: fetches
+SCHEMA_VERSION = 4  # 2: tags and taggings; 3: fetches; 4: rejections
 
 metadata = MetaData()
 
@@ -151,6 +151,19 @@ fetches = Table(
 )
 
 
+# The input a rejection was for (bytes, metadata, early problem, size limit; see `ingest.input_key`): an
+# input rejected by the current pipeline version is not processed again while it stays the same, but a
+# corrected manifest row or a new file is.
+rejections = Table(
+    "rejections", metadata,
+    Column("input_key", String(64), primary_key=True),
+    Column("doc_id", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("pipeline_version", String(32), nullable=False),
+    Column("rejected_at", String(32), nullable=False),
+)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -250,7 +263,25 @@ class Store:
             if m_rows:
                 conn.execute(insert(mentions), m_rows)
 
+    def write_rejection(self, input_key: str, doc_id: str, reason: str, pipeline_version: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(rejections).where(rejections.c.input_key == input_key))
+            conn.execute(insert(rejections).values(input_key=input_key, doc_id=doc_id, reason=reason,
+                                                   pipeline_version=pipeline_version, rejected_at=_now()))
+
     # -- reads ----------------------------------------------------------------------------
+    def known_inputs(self, pipeline_version: str) -> tuple[set[str], dict[str, str]]:
+        """In two queries: the byte hashes of documents stored (not rejected) by `pipeline_version`, and the
+        inputs that version rejected (input key -> reason)."""
+        with self.engine.connect() as conn:
+            done = set(conn.execute(select(documents.c.sha256).distinct()
+                                    .where(documents.c.status != "rejected")
+                                    .where(documents.c.pipeline_version == pipeline_version)).scalars())
+            rejected = {r.input_key: r.reason for r in conn.execute(
+                select(rejections.c.input_key, rejections.c.reason)
+                .where(rejections.c.pipeline_version == pipeline_version))}
+        return done, rejected
+
     def doc_by_sha(self, sha256: str) -> dict | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(documents.c.doc_id, documents.c.status, documents.c.source,
@@ -379,15 +410,24 @@ class Store:
             r["uncertain"] = bool(r["uncertain"])
         return rows
 
+    @staticmethod
+    def _untagged(q, model_version: str):
+        return (q.join(documents, documents.c.doc_id == passages.c.doc_id)
+                .outerjoin(taggings, taggings.c.passage_id == passages.c.passage_id)
+                .where(documents.c.status == "ingested")
+                .where((taggings.c.model_version.is_(None)) | (taggings.c.model_version != model_version)))
+
+    def count_to_tag(self, model_version: str) -> int:
+        """How many passages `passages_to_tag` would return (one cheap query: no text, no mentions)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(self._untagged(select(func.count()).select_from(passages),
+                                                   model_version)).scalar_one())
+
     def passages_to_tag(self, model_version: str) -> list[dict]:
         """Passages of ingested documents not yet tagged by `model_version` (new, changed, or older model)."""
-        q = (select(passages.c.passage_id, passages.c.text, passages.c.lang, passages.c.tokens,
-                    documents.c.doc_type, documents.c.speaker_state, documents.c.year)
-             .join(documents, documents.c.doc_id == passages.c.doc_id)
-             .outerjoin(taggings, taggings.c.passage_id == passages.c.passage_id)
-             .where(documents.c.status == "ingested")
-             .where((taggings.c.model_version.is_(None)) | (taggings.c.model_version != model_version))
-             .order_by(passages.c.passage_id))
+        q = self._untagged(select(passages.c.passage_id, passages.c.text, passages.c.lang, passages.c.tokens,
+                                  documents.c.doc_type, documents.c.speaker_state, documents.c.year),
+                           model_version).order_by(passages.c.passage_id)
         with self.engine.connect() as conn:
             rows = [r._asdict() for r in conn.execute(q)]
             by_pid: dict[str, list[dict]] = {}

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .classify import Tagger, TagInput
 from .records import Mention
 from .store import Store
+
+if TYPE_CHECKING:
+    from .classify import Tagger
 
 BATCH = 2000
 
@@ -20,12 +23,16 @@ class TagReport:
     model_version: str = ""
 
     def line(self) -> str:
+        if not self.tagged:
+            return f"nothing to tag: every passage is tagged by model {self.model_version}"
         return (f"tagged {self.tagged} passages with model {self.model_version}: {self.tags} tags, "
                 f"{self.uncertain} uncertain")
 
 
 def tag_store(store: Store, tagger: Tagger, model_version: str, progress: Callable[[int], None] | None = None,
               on_total: Callable[[int], None] | None = None) -> TagReport:
+    from .classify import TagInput
+
     todo = store.passages_to_tag(model_version)
     if on_total:
         on_total(len(todo))

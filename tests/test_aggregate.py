@@ -151,3 +151,45 @@ def test_states_before_joining_are_reported_apart():
     rep = by_period(rows, FAST)["2010"]
     assert "IND" not in rep["dimensions"]["identity"]["states"]
     assert rep["reported_apart"] == {"IND": {"n": 4, "reason": "a member only from 2017"}}
+
+
+# -- the bootstrap's fast path (counting cells) decides exactly as the full computation -----------------
+
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from pipeline.aggregate import _dimension, _Groups, _scores, tendency, to_arrays  # noqa: E402
+
+_score = st.floats(-2, 2, allow_nan=False).map(lambda x: round(x * 4) / 4)  # includes ±1 and ±2 exactly
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(values=st.lists(_score, max_size=12), min_states=st.integers(1, 4),
+       sd=st.sampled_from([0.25, 0.5, 0.75]), share=st.sampled_from([0.2, 0.25, 0.4]))
+def test_bootstrap_tendency_equals_the_full_dimension_decision(values, min_states, sd, share):
+    config = AggregateConfig(min_states=min_states, consistency_sd=sd, camp_share=share, min_passages=1)
+    scores = {f"S{i:02d}": {"score": v, "n": 3, "distribution": [0.25] * 4} for i, v in enumerate(values)}
+    assert tendency(np.array(values, dtype=float), config) == _dimension(scores, config)["tendency"]
+
+
+@hsettings(max_examples=100, deadline=None)
+@given(spec=st.lists(st.tuples(st.sampled_from(["CHN", "RUS", "IND", "PAK"]),
+                               st.sampled_from(["interest", "identity", "policy"]),
+                               st.sampled_from([-2, -1, 1, 2]), st.floats(0.05, 1.0)), min_size=1, max_size=40),
+       seed=st.integers(0, 1000))
+def test_cell_counting_gives_the_same_state_scores(spec, seed):
+    rows = [{"passage_id": f"p{i}", "doc_id": f"d{i % 5}", "state": s, "dimension": d, "stance": STANCE[v],
+             "score": v, "confidence": c} for i, (s, d, v, c) in enumerate(spec)]
+    t = to_arrays(rows)
+    take = np.random.default_rng(seed).integers(0, len(rows), len(rows))
+    expected = _scores(t, take, AggregateConfig())
+    got, counts = _Groups(t).scores(take)
+    groups = _Groups(t)
+    for di, d in enumerate(("interest", "identity", "policy")):
+        for si, s in enumerate(groups.states):
+            if s in expected[d]:
+                assert counts[di, si] == expected[d][s]["n"]
+                assert got[di, si] == pytest.approx(expected[d][s]["score"], abs=1e-12)
+            else:
+                assert counts[di, si] == 0

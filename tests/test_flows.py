@@ -80,7 +80,7 @@ def test_refresh_is_incremental_and_a_drop_folder_picks_up_new_files(prefect_har
     key = (out / "report.key").read_text()
     again = run_refresh(sources, settings, str(out))
     assert again.splitlines()[0].startswith("ingested 0, duplicates 0, rejected 1 (already in the store: 2)")
-    assert "tagged 0 passages" in again and "(unchanged: nothing new since they were written)" in again
+    assert "nothing to tag" in again and "(unchanged: nothing new since they were written)" in again
     assert (out / "report.key").read_text() == key
     # a new file in the drop folder: only it is processed, and the report is rewritten
     (tmp_path / "src" / "new.txt").write_text("The SCO summit in Tianjin adopted a development strategy.")
@@ -112,3 +112,77 @@ def test_dask_runner_gives_the_same_store_as_the_default_runner(prefect_harness,
     assert a.splitlines()[0] == b.splitlines()[0] == "ingested 12, duplicates 0, rejected 0"
     assert _snapshot(Store(default_settings.url)) == _snapshot(Store(dask_settings.url))
     assert (tmp_path / "a" / "verdicts.json").read_text() == (tmp_path / "b" / "verdicts.json").read_text()
+
+
+# -- the check a refresh starts with -------------------------------------------------------------------
+
+def _cli(args, home, **env):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SCOTRACK_HOME": str(home), "PREFECT_HOME": str(home / "prefect"),
+           "PREFECT_LOGGING_LEVEL": "WARNING", **env}
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], capture_output=True, text=True, env=env,
+                          timeout=600)
+
+
+def test_a_refresh_with_nothing_new_does_not_start_prefect(sources, tmp_path):
+    home = tmp_path / "home"
+    first = _cli(["run", *sources, "--no-prefect"], home)
+    assert first.returncode == 0, first.stderr
+    # a Prefect API nobody answers: any use of Prefect would fail the run
+    again = _cli(["run", *sources], home, PREFECT_API_URL="http://127.0.0.1:9/api")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines()[0] == "ingested 0, duplicates 0, rejected 1 (already in the store: 2)"
+    assert "nothing to tag" in again.stdout and "(unchanged: nothing new since they were written)" in again.stdout
+    assert again.stdout.rstrip().endswith("report up to date")
+    assert "nothing new: 2 documents unchanged, 1 rejected as before" in again.stdout
+    # the same summary as the run that did the work, but for the first line and the notes of what was kept
+    assert first.stdout.split("\n", 1)[1].split("\ntagged ")[0] == again.stdout.split("\n", 1)[1].split("\nnothing to tag")[0]
+
+
+def test_plan_sees_new_files_untagged_passages_and_a_stale_report(settings, sources, tmp_path):
+    from pipeline.main_job import plan_refresh
+
+    out = tmp_path / "out"
+    before = plan_refresh(sources, settings, out)
+    assert (before.new, before.unchanged, before.untagged, before.report_current) == (3, 0, 0, False)
+    main_job(sources, settings, out)
+    after = plan_refresh(sources, settings, out)
+    assert after.nothing_new and (after.unchanged, after.rejected) == (2, 1)
+    (tmp_path / "src" / "new.txt").write_text("The SCO summit in Tianjin adopted a development strategy.")
+    assert plan_refresh(sources, settings, out).new == 1
+    store = Store(settings.url)
+    with store.engine.begin() as conn:  # a passage whose tags are gone (as after a model change)
+        from pipeline.store import taggings
+
+        conn.execute(taggings.delete().where(taggings.c.passage_id == store.tag_rows()[0]["passage_id"]))
+    assert plan_refresh(sources, settings, out).untagged == 1
+
+
+@pytest.mark.slow
+def test_scotrack_run_through_prefect_then_nothing_new(sources, tmp_path):
+    """End to end, as `make run` twice: the temporary Prefect server started early, the flow run, then
+    the check that finds nothing new."""
+    home = tmp_path / "home"
+    first = _cli(["run", *sources], home)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[0] == "ingested 2, duplicates 0, rejected 1"
+    assert "Traceback" not in first.stderr
+    again = _cli(["run", *sources], home)
+    assert again.returncode == 0 and "nothing new: 2 documents unchanged" in again.stdout
+
+
+def test_nothing_to_tag_does_not_load_the_model(settings, sources, tmp_path, monkeypatch):
+    import pipeline.models as models
+    from pipeline.main_job import run_tag
+
+    main_job(sources, settings, tmp_path / "out")
+
+    def refuse(*args):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(models, "_LOADED", {})
+    monkeypatch.setattr(models, "_load", refuse)
+    assert run_tag(Store(settings.url)).line().startswith("nothing to tag: every passage is tagged by model ")

@@ -342,3 +342,29 @@ def test_defaults_from_flags_apply_to_plain_files(store, settings, write):
                                                   date="2019-09-24", title="A speech"))), store, settings)
     (p,) = store.passages()
     assert p["states"] == ["KAZ"] and p["mentions"][0]["how"] == "speaker"
+
+
+def test_an_unchanged_rejected_input_is_not_processed_again_but_a_corrected_one_is(store, settings, tmp_path,
+                                                                                  monkeypatch):
+    import pipeline.ingest as ingest_module
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "bad_date.txt").write_text(RU)
+    (folder / "MANIFEST.csv").write_text(
+        MANIFEST_HEAD + "bad_date,Bad date,2019-13-45,article,ru,,org/repo,c.txt,abc123,CC0-1.0\n")
+    settings = settings.with_(workers=1)
+    first = ingest([folder], store, settings)
+    assert first.line() == "ingested 0, duplicates 0, rejected 1"
+    calls = []
+    real = ingest_module.process
+    monkeypatch.setattr(ingest_module, "process", lambda *a: calls.append(a) or real(*a))
+    again = ingest([folder], store, settings)
+    # still reported, with its reason, but not processed again
+    assert again.line() == "ingested 0, duplicates 0, rejected 1" and calls == []
+    assert "date" in again.rejected_items[0][1]
+    # the manifest row corrected: same bytes, new input -> processed and ingested
+    (folder / "MANIFEST.csv").write_text(
+        MANIFEST_HEAD + "bad_date,Bad date,2019-12-01,article,ru,,org/repo,c.txt,abc123,CC0-1.0\n")
+    fixed = ingest([folder], store, settings)
+    assert fixed.line() == "ingested 1, duplicates 0, rejected 0" and len(calls) == 1
