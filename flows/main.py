@@ -64,11 +64,51 @@ def fetch_task(urls: Sequence[str], feeds: Sequence[str], settings: Settings) ->
     return "\n".join(lines)
 
 
+class UIProgress:
+    """A stage's progress as a Prefect progress artifact, shown on the flow run's page in the Prefect UI
+    (the CLI shows a progress bar). Updated at most every `every` seconds, and at the end. A failure to
+    publish is logged, never fatal."""
+
+    def __init__(self, key: str, total: int, what: str, every: float = 2.0):
+        from prefect.artifacts import create_progress_artifact
+
+        self.total, self.what, self.every, self.done, self.last = total, what, every, 0, 0.0
+        try:
+            self.id = create_progress_artifact(0.0 if total else 100.0, key=key, description=self._text())
+        except Exception as exc:  # noqa: BLE001
+            get_run_logger().warning("could not publish the progress of %s: %s", what, exc)
+            self.id = None
+
+    def _text(self) -> str:
+        return f"{self.what}: {self.done} of {self.total}"
+
+    def set_total(self, total: int) -> None:
+        self.total = total
+        self.update(0)
+
+    def update(self, n: int) -> None:
+        import time
+
+        from prefect.artifacts import update_progress_artifact
+
+        self.done += n
+        now = time.monotonic()
+        if self.id is None or (now - self.last < self.every and self.done < self.total):
+            return
+        self.last = now
+        try:
+            update_progress_artifact(self.id, 100.0 * self.done / self.total if self.total else 100.0,
+                                     description=self._text())
+        except Exception as exc:  # noqa: BLE001
+            get_run_logger().warning("could not update the progress of %s: %s", self.what, exc)
+
+
 @task
 def tag_task(settings: Settings) -> str:
     from pipeline.main_job import run_tag
 
-    return run_tag(Store(settings.url)).line()
+    ui = UIProgress("scotrack-tag-progress", 0, "passages tagged")
+    return run_tag(Store(settings.url), progress=ui.update, on_total=ui.set_total).line()
 
 
 @task
@@ -157,17 +197,20 @@ def ingest_flow(sources: Sequence[str], settings: Settings | None = None, urls: 
     logger.info("%d documents to process; %d unchanged, %d rejected before and unchanged", len(items),
                 total.unchanged, total.rejected)
     batches = [items[i:i + BATCH] for i in range(0, len(items), BATCH)]
+    ui = UIProgress("scotrack-ingest-progress", len(items), "documents ingested", every=0)
     with progress_bar(len(items), "ingest") as bar:
         if parallel:  # one task per batch, run side by side (Dask workers); each batch in one process
             futures = [ingest_batch.submit(b, settings.with_(workers=1)) for b in batches]
             for b, fut in zip(batches, futures, strict=True):
                 total.merge(fut.result())
                 bar.update(len(b))
+                ui.update(len(b))
         else:
             done = 0
             for b in batches:
                 total.merge(ingest_batch(b, settings))
                 bar.update(len(b))
+                ui.update(len(b))
                 done += len(b)
                 logger.info("ingested %d/%d documents: %s", done, len(items), total.line())
     return total

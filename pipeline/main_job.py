@@ -63,9 +63,10 @@ def summarise(store: Store, report: IngestReport | None = None) -> str:
     return "\n".join(lines)
 
 
-def run_tag(store: Store, model_dir=None):
+def run_tag(store: Store, model_dir=None, progress=None, on_total=None):
     """Tag new or changed passages with the shipped model; returns the TagReport. When every passage is
-    already tagged by the current model (one count query), the model is not even loaded."""
+    already tagged by the current model (one count query), the model is not even loaded. `progress(n)` and
+    `on_total(n)` are told how far it is, besides the progress bar."""
     from . import models
     from .tagging import TagReport, tag_store
 
@@ -75,9 +76,19 @@ def run_tag(store: Store, model_dir=None):
         return TagReport(model_version=version)
     tagger, card = models.load(folder)
     bar = progress_bar(0, "tag", unit="passage")
+
+    def advance(n: int) -> None:
+        bar.update(n)
+        if progress:
+            progress(n)
+
+    def total(n: int) -> None:
+        bar.total = n
+        if on_total:
+            on_total(n)
+
     with bar:
-        return tag_store(store, tagger, card["version"], progress=bar.update,
-                         on_total=lambda n: setattr(bar, "total", n))
+        return tag_store(store, tagger, card["version"], progress=advance, on_total=total)
 
 
 # Bumped when the report's content changes for the same data (so a cached report is rewritten).

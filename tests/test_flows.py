@@ -186,3 +186,41 @@ def test_nothing_to_tag_does_not_load_the_model(settings, sources, tmp_path, mon
     monkeypatch.setattr(models, "_LOADED", {})
     monkeypatch.setattr(models, "_load", refuse)
     assert run_tag(Store(settings.url)).line().startswith("nothing to tag: every passage is tagged by model ")
+
+
+@pytest.mark.slow
+def test_the_flow_run_publishes_verdicts_dispersion_and_progress_as_artifacts(prefect_harness, settings, tmp_path):
+    """Read back from the Prefect API what the UI shows: the verdict table, the Markdown report with the
+    dispersion and the link to the HTML report, and the progress of ingest and tagging."""
+    import json
+
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.main import run_refresh
+
+    folder = tmp_path / "dated"
+    folder.mkdir()
+    rows = []
+    for i, (name, text) in enumerate([("en", EN), ("zh", ZH), ("en2", EN.replace("water", "energy"))]):
+        (folder / f"{name}.txt").write_text(text)
+        rows.append(f"{name},Constructed {i},2019-0{i + 1}-01,article,{'zh' if name == 'zh' else 'en'},,t,t,t,CC0-1.0")
+    (folder / "MANIFEST.csv").write_text("doc_id,title,date,doc_type,language,speaker_state,source_repo,"
+                                         "source_path,source_commit,license\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "out"
+    run_refresh([str(folder)], settings, str(out))
+    keys = ["scotrack-verdicts", "scotrack-report", "scotrack-ingest-progress", "scotrack-tag-progress"]
+    with get_client(sync_client=True) as client:
+        latest = {a.key: a for a in client.read_latest_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=keys)))}
+    assert sorted(latest) == sorted(keys)
+    table = latest["scotrack-verdicts"].data
+    table = json.loads(table) if isinstance(table, str) else table
+    assert [r["period"] for r in table] == ["2019"]
+    assert table[0]["verdict"] == "no verdict" and table[0]["documents"] >= 1
+    report = latest["scotrack-report"].data
+    assert "# scotrack: track verdicts" in report and (out / "report.html").as_uri() in report
+    assert "Overall, all years: no verdict" in report
+    assert latest["scotrack-ingest-progress"].data == 100.0
+    assert latest["scotrack-ingest-progress"].description == "documents ingested: 3 of 3"
+    assert latest["scotrack-tag-progress"].data == 100.0
