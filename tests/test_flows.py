@@ -224,3 +224,23 @@ def test_the_flow_run_publishes_verdicts_dispersion_and_progress_as_artifacts(pr
     assert latest["scotrack-ingest-progress"].data == 100.0
     assert latest["scotrack-ingest-progress"].description == "documents ingested: 3 of 3"
     assert latest["scotrack-tag-progress"].data == 100.0
+
+
+@pytest.mark.slow
+def test_dask_runner_on_an_existing_cluster_by_address(prefect_harness, settings, sources, tmp_path):
+    """`--dask-address`: the flows run on a cluster started elsewhere (here a separate scheduler and worker
+    processes on 127.0.0.1), and give the same store as the default runner."""
+    from distributed import LocalCluster
+
+    from flows.main import run_refresh
+
+    default_settings = settings.with_(database_url=f"sqlite:///{tmp_path / 'default.db'}")
+    remote_settings = settings.with_(database_url=f"sqlite:///{tmp_path / 'remote.db'}")
+    a = run_refresh(sources, default_settings, str(tmp_path / "a"))
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        b = run_refresh(sources, remote_settings, str(tmp_path / "b"), runner="dask",
+                        dask_address=cluster.scheduler_address)
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+    assert a.splitlines()[0] == b.splitlines()[0] == "ingested 2, duplicates 0, rejected 1"
+    assert _snapshot(Store(default_settings.url)) == _snapshot(Store(remote_settings.url))
