@@ -208,7 +208,9 @@ def run_trends(store: Store, out, fmt: str = "csv", by: str = "year", years: tup
         return TrendsResult(out, key, True, files, json.loads(saved.read_text()))
     from .trends import write_all
 
-    rows = store.tag_rows(card["version"])
+    from .review import apply_reviews
+
+    rows = apply_reviews(store.tag_rows(card["version"]), store)  # reviewed passages: the reviewers' tags
     reports = by_period(rows, config, by=by, years=years)
     overall = by_period(rows, config, by="all", years=years)["all"]
     written = write_all({**reports, **({"all years": overall} if by != "all" else {})}, out, fmt,

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
     delete,
     event,
@@ -37,7 +38,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from .errors import ScotrackError, StoreVersionError
 from .records import Document
 
-SCHEMA_VERSION = 4  # 2: tags and taggings; 3: fetches; 4: rejections
+SCHEMA_VERSION = 5  # 2: tags and taggings; 3: fetches; 4: rejections; 5: reviews
 
 metadata = MetaData()
 
@@ -164,8 +165,37 @@ rejections = Table(
 )
 
 
+# Reviews (pipeline/review.py): append-only; a change is a new row, an undo a row that names the one it
+# cancels. (passage_id, thread, revision) is unique: two saves from the same revision cannot both land.
+# No foreign key to passages: a review outlives its passage being processed again (`text_sha` tells whether
+# it still applies).
+reviews = Table(
+    "reviews", metadata,
+    Column("review_id", Integer, primary_key=True, autoincrement=True),
+    Column("passage_id", String(220), nullable=False),
+    Column("thread", String(120), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("reviewer", String(120), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("irrelevant", Boolean, nullable=False),
+    Column("answer", Text, nullable=False),  # JSON list of {state, dimension, area, stance}
+    Column("prediction", Text, nullable=False),  # JSON: the model's tags when the passage was shown
+    Column("model_version", String(64)),
+    Column("text_sha", String(40), nullable=False),
+    Column("undoes", Integer),
+    Column("source", String(40), nullable=False),  # web, import:jsonl, import:label-studio
+    UniqueConstraint("passage_id", "thread", "revision", name="uq_reviews_revision"),
+)
+Index("ix_reviews_passage", reviews.c.passage_id)
+Index("ix_reviews_reviewer", reviews.c.reviewer)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _now_precise() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def passage_id(doc_id: str, position: int) -> str:
@@ -269,6 +299,50 @@ class Store:
             conn.execute(insert(rejections).values(input_key=input_key, doc_id=doc_id, reason=reason,
                                                    pipeline_version=pipeline_version, rejected_at=_now()))
 
+    def add_review(self, row: dict) -> int | None:
+        """Insert one review record; None when its (passage, thread, revision) is taken (a conflict)."""
+        row = {**row, "answer": json.dumps(row["answer"], ensure_ascii=False),
+               "prediction": json.dumps(row["prediction"], ensure_ascii=False),
+               "created_at": row.get("created_at") or _now_precise()}
+        try:
+            with self.engine.begin() as conn:
+                return int(conn.execute(insert(reviews).values(**row)).inserted_primary_key[0])
+        except IntegrityError:
+            return None
+
+    @staticmethod
+    def _review(r) -> dict:
+        d = r._asdict()
+        d["answer"], d["prediction"] = json.loads(d["answer"]), json.loads(d["prediction"])
+        d["irrelevant"] = bool(d["irrelevant"])
+        return d
+
+    def reviews_of(self, passage_id: str) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [self._review(r) for r in conn.execute(
+                select(reviews).where(reviews.c.passage_id == passage_id).order_by(reviews.c.review_id))]
+
+    def iter_reviews(self, batch: int = 2000) -> Iterator[dict]:
+        """Every review record, oldest first, read in batches (for streaming exports)."""
+        last = 0
+        while True:
+            with self.engine.connect() as conn:
+                rows = [self._review(r) for r in conn.execute(
+                    select(reviews).where(reviews.c.review_id > last).order_by(reviews.c.review_id).limit(batch))]
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1]["review_id"]
+
+    def last_review_by(self, reviewer: str) -> dict | None:
+        """The reviewer's latest record that is an answer and is not undone."""
+        with self.engine.connect() as conn:
+            undone = select(reviews.c.undoes).where(reviews.c.undoes.is_not(None)).scalar_subquery()
+            r = conn.execute(select(reviews).where(reviews.c.reviewer == reviewer, reviews.c.undoes.is_(None),
+                                                   reviews.c.review_id.not_in(undone))
+                             .order_by(reviews.c.review_id.desc()).limit(1)).first()
+        return self._review(r) if r else None
+
     # -- reads ----------------------------------------------------------------------------
     def known_inputs(self, pipeline_version: str) -> tuple[set[str], dict[str, str]]:
         """In two queries: the byte hashes of documents stored (not rejected) by `pipeline_version`, and the
@@ -323,8 +397,10 @@ class Store:
             return conn.execute(select(blobs.c.data).where(blobs.c.sha256 == sha256)).scalar()
 
     def passages(self, doc_id: str | None = None, state: str | None = None, relevant: bool | None = None,
-                 limit: int | None = None) -> Iterator[dict]:
+                 limit: int | None = None, passage_ids: list[str] | None = None) -> Iterator[dict]:
         q = select(passages).order_by(passages.c.doc_id, passages.c.position)
+        if passage_ids is not None:
+            q = q.where(passages.c.passage_id.in_(passage_ids))
         if doc_id:
             q = q.where(passages.c.doc_id == doc_id)
         if relevant is not None:
@@ -362,8 +438,9 @@ class Store:
                                 .where(documents.c.status != "rejected")).first()
             tagged = conn.execute(select(func.count(), func.max(taggings.c.tagged_at))).first()
             n_tags = conn.execute(select(func.count()).select_from(tags)).scalar()
+            n_reviews = conn.execute(select(func.count(), func.max(reviews.c.review_id))).first()
         return {"documents": docs[0], "last_ingest": docs[1], "tagged_passages": tagged[0],
-                "last_tagging": tagged[1], "tags": n_tags}
+                "last_tagging": tagged[1], "tags": n_tags, "reviews": list(n_reviews)}
 
     def fetch_state(self, url: str) -> dict | None:
         with self.engine.connect() as conn:
@@ -409,6 +486,27 @@ class Store:
             r["relevant"] = bool(r["relevant"])
             r["uncertain"] = bool(r["uncertain"])
         return rows
+
+    def passage_rows(self, passage_ids: list[str]) -> dict[str, dict]:
+        """For each passage: its text, language, relevance, document fields and mention states — the
+        fields of `tag_rows` that are not the tag's (for reviewed tags)."""
+        out: dict[str, dict] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(sorted(set(passage_ids)), 500):
+                q = (select(passages.c.passage_id, passages.c.doc_id, passages.c.relevant, passages.c.text,
+                            passages.c.lang, documents.c.year, documents.c.date, documents.c.source,
+                            documents.c.title, documents.c.doc_type, documents.c.provenance)
+                     .join(documents, documents.c.doc_id == passages.c.doc_id)
+                     .where(documents.c.status == "ingested").where(passages.c.passage_id.in_(chunk)))
+                for r in conn.execute(q):
+                    out[r.passage_id] = {**r._asdict(), "relevant": bool(r.relevant), "mention_states": set()}
+                for pid, st in conn.execute(select(mentions.c.passage_id, mentions.c.state)
+                                            .where(mentions.c.passage_id.in_(chunk))):
+                    if pid in out:
+                        out[pid]["mention_states"].add(st)
+        for r in out.values():
+            r["mention_states"] = sorted(r["mention_states"])
+        return out
 
     @staticmethod
     def _untagged(q, model_version: str):
