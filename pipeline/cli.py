@@ -476,6 +476,46 @@ def trends(obj: Ctx, by, year_from, year_to, fmt, out, bootstrap, seed, config_f
     click.echo(trends_text(result))
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind. Anything but 127.0.0.1/localhost needs the access token printed at start.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True)
+@click.option("--reviewer", default=lambda: os.environ.get("USER", ""),
+              help="Default reviewer name (each browser can set its own). Default: $USER.")
+@click.option("--overlap", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of passages shown to two reviewers, who answer independently (for agreement).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="The trend folder (default: <home>/trends).")
+@click.pass_obj
+def review(obj: Ctx, host, port, reviewer, overlap, out):
+    """Serve the review web app: passages one at a time with the model's tags, corrected by keyboard;
+    reviews are kept with their history, override the model's tags in aggregation and train the next
+    model (scotrack train)."""
+    import secrets
+    import socket
+
+    import uvicorn
+
+    from .webapp import AppConfig, create_app, needs_token
+
+    token = secrets.token_urlsafe(24) if needs_token(host) else None
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ScotrackError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    obj.store  # noqa: B018 - create or check the store before serving (a clear error if it is too new)
+    config = AppConfig(url=obj.settings.url, reviewer=reviewer, overlap=overlap, token=token, host=host, port=port,
+                       out=str(out or obj.settings.home / "trends"))
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    click.echo(f"scotrack review on http://{shown}:{port}/" + (f"?token={token}" if token else "")
+               + f"  (store: {obj.settings.url}; Ctrl-C stops)")
+    if token:
+        click.echo("bound beyond this machine: the URL above carries the access token; share it only with reviewers",
+                   err=True)
+    uvicorn.run(create_app(config), host=host, port=port, log_level="warning")
+
+
 def main() -> None:
     """Entry point: every library error becomes one line on stderr, never a traceback."""
     # Prefect's temporary server needs longer than its default 20 s to start with a new PREFECT_HOME or

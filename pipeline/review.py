@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .annotations import DIMENSIONS, STANCE_VALUE, STANCES
@@ -232,3 +233,383 @@ def apply_reviews(rows: list[dict], store) -> list[dict]:
                         "confidence": 1.0, "uncertain": False, "model_version": f"review:{review['reviewer']}",
                         "reviewed": True})
     return out
+
+
+# -- the queue -------------------------------------------------------------------------------------------
+
+ORDERS = {
+    "uncertain": "most uncertain first (lowest tag confidence)",
+    "sensitive": "most verdict-sensitive first (could move a state's level most)",
+    "random": "random sample (seeded: the same sample on every visit)",
+    "document": "document order",
+}
+FILTERS = ("state", "dimension", "lang", "year", "doc_type", "stance", "min_conf", "max_conf")
+
+
+@dataclass
+class Candidate:
+    """A passage a reviewer may be shown: tagged by the model, or SCO-relevant and naming a member."""
+
+    passage_id: str
+    doc_id: str
+    position: int
+    lang: str
+    year: int | None
+    doc_type: str | None
+    states: frozenset[str]  # tagged or mentioned
+    dimensions: frozenset[str]
+    stances: frozenset[str]
+    confidence: float  # lowest confidence of its tags (0.5 with no tag)
+    sensitivity: float = 0.0
+
+
+def candidates(store, model_version: str | None = None) -> list[Candidate]:
+    """Every passage worth reviewing, with what the filters and orderings need, and its sensitivity:
+    for each of its stance tags, the share of its state's weight on that dimension in that year times the
+    largest move a correction could make (4 points), over the distance from the state's score to the
+    nearest level boundary (−1.5, 0, +1.5) — a correction of a passage that carries much of a score lying
+    near a boundary can change the state's level, and so the dimension's tendency."""
+    rows = store.tag_rows(model_version)
+    by_pid: dict[str, list[dict]] = {}
+    for r in rows:
+        by_pid.setdefault(r["passage_id"], []).append(r)
+    weight: dict[tuple, float] = {}
+    total: dict[tuple, float] = {}
+    for r in rows:
+        if r["score"] is None:
+            continue
+        key = (r["state"], r["dimension"], r["year"])
+        weight[key] = weight.get(key, 0.0) + r["confidence"]
+        total[key] = total.get(key, 0.0) + r["confidence"] * r["score"]
+    relevant = {p["passage_id"]: p for p in store.passages(relevant=True)}
+    meta = store.passage_rows(list(by_pid))
+    out = []
+    for pid in sorted(set(by_pid) | set(relevant)):
+        tags = by_pid.get(pid, [])
+        info = meta.get(pid) or relevant.get(pid)
+        if info is None:
+            continue
+        mentioned = set(info.get("mention_states") or info.get("states") or [])
+        states = frozenset({t["state"] for t in tags} | (mentioned & set(STATE_CODES)))
+        if not states:
+            continue
+        sens = 0.0
+        for t in tags:
+            key = (t["state"], t["dimension"], t["year"])
+            if t["score"] is None or not weight.get(key):
+                continue
+            score = total[key] / weight[key]
+            distance = min(abs(score - b) for b in (-1.5, 0.0, 1.5))
+            sens = max(sens, (t["confidence"] / weight[key]) * 4 / (distance + 0.05))
+        doc = info.get("doc_id")
+        position = int(pid.rsplit("#", 1)[-1]) if "#" in pid and pid.rsplit("#", 1)[-1].isdigit() else 0
+        year = info.get("year") if "year" in info else (tags[0]["year"] if tags else None)
+        out.append(Candidate(pid, doc, position, info.get("lang") or "", year,
+                             info.get("doc_type") or (tags[0]["doc_type"] if tags else None), states,
+                             frozenset(t["dimension"] for t in tags), frozenset(t["stance"] for t in tags),
+                             min((t["confidence"] for t in tags), default=0.5), sens))
+    return out
+
+
+def select_queue(cands: list[Candidate], filters: dict, order: str = "uncertain", seed: int = 0,
+                 skip: set[str] | None = None) -> list[Candidate]:
+    """The candidates that pass `filters` (state, dimension, lang, year, doc_type, stance, min_conf,
+    max_conf; empty values ignored), minus `skip`, in the chosen order."""
+    def keep(c: Candidate) -> bool:
+        f = filters
+        return ((not f.get("state") or f["state"] in c.states)
+                and (not f.get("dimension") or f["dimension"] in c.dimensions)
+                and (not f.get("lang") or c.lang == f["lang"])
+                and (not f.get("year") or c.year == int(f["year"]))
+                and (not f.get("doc_type") or c.doc_type == f["doc_type"])
+                and (not f.get("stance") or f["stance"] in c.stances)
+                and (f.get("min_conf") in (None, "") or c.confidence >= float(f["min_conf"]))
+                and (f.get("max_conf") in (None, "") or c.confidence <= float(f["max_conf"])))
+
+    chosen = [c for c in cands if keep(c) and not (skip and c.passage_id in skip)]
+    if order == "uncertain":
+        chosen.sort(key=lambda c: (c.confidence, c.doc_id, c.position))
+    elif order == "sensitive":
+        chosen.sort(key=lambda c: (-c.sensitivity, c.doc_id, c.position))
+    elif order == "random":
+        import random
+
+        chosen.sort(key=lambda c: (c.doc_id, c.position))
+        random.Random(seed).shuffle(chosen)
+    elif order == "document":
+        chosen.sort(key=lambda c: (c.doc_id, c.position))
+    else:
+        raise ReviewError(f"unknown order {order!r}; one of {', '.join(ORDERS)}")
+    return chosen
+
+
+def done_for(store, reviewer: str, overlap: float) -> set[str]:
+    """Passages this reviewer should not be shown again: those they answered, and shared-thread passages
+    anyone answered (a double-coded passage waits for its second reviewer)."""
+    by_pid: dict[str, list[dict]] = {}
+    for r in store.iter_reviews():
+        by_pid.setdefault(r["passage_id"], []).append(r)
+    out = set()
+    for pid, records in by_pid.items():
+        state = resolve(pid, records)
+        if not state.heads:
+            continue  # every answer undone: back in the queue
+        if (SHARED in state.heads or ADJUDICATION in state.heads or not double_coded(pid, overlap)
+                or any(r["reviewer"] == reviewer for r in state.live)
+                or len({r["reviewer"] for r in state.live}) >= 2):
+            out.add(pid)
+    return out
+
+
+# -- agreement between reviewers ---------------------------------------------------------------------------
+
+def agreement(store, overlap: float = 0.0) -> dict:
+    """Krippendorff's alpha per dimension on the passages two or more reviewers answered independently
+    (their blind threads), and the disagreements waiting for adjudication.
+
+    Units are (passage, member state) pairs that any reviewer tagged on the passage. A reviewer's value for
+    a unit on a dimension is the stance they gave the state on it, or `absent` (no tag on that dimension,
+    or the passage marked irrelevant): alpha nominal over those categories. Alpha ordinal is computed on
+    the units where both gave a stance (positive 2, limited 1, negative −1, opposed −2)."""
+    import krippendorff
+    import numpy as np
+
+    by_pid: dict[str, list[dict]] = {}
+    for r in store.iter_reviews():
+        by_pid.setdefault(r["passage_id"], []).append(r)
+    coded: dict[str, dict[str, dict]] = {}  # pid -> reviewer -> live blind answer
+    adjudicated = set()
+    for pid, records in by_pid.items():
+        state = resolve(pid, records)
+        if ADJUDICATION in state.heads:
+            adjudicated.add(pid)
+        blind = {r["reviewer"]: r for t, r in state.heads.items() if t not in (SHARED, ADJUDICATION)}
+        if len(blind) >= 2:
+            coded[pid] = blind
+    reviewers = sorted({name for answers in coded.values() for name in answers})
+    categories = ["absent", *STANCES]
+    out: dict = {"passages": len(coded), "reviewers": reviewers, "dimensions": {}, "disagreements": []}
+    for dim in DIMENSIONS:
+        nominal, ordinal = [], []
+        for pid, answers in sorted(coded.items()):
+            states = sorted({t["state"] for a in answers.values() for t in a["answer"]})
+            for s in states:
+                row_n, row_o = [], []
+                for name in reviewers:
+                    a = answers.get(name)
+                    if a is None:
+                        row_n.append(np.nan)
+                        row_o.append(np.nan)
+                        continue
+                    stance = next((t["stance"] for t in a["answer"] if t["state"] == s and t["dimension"] == dim),
+                                  "absent")
+                    row_n.append(categories.index(stance))
+                    value = STANCE_VALUE.get(stance) if stance != "absent" else None
+                    row_o.append(np.nan if value is None else value)
+                nominal.append(row_n)
+                ordinal.append(row_o)
+        out["dimensions"][dim] = {"units": len(nominal),
+                                  "alpha_nominal": _alpha(krippendorff, nominal, "nominal"),
+                                  "alpha_ordinal": _alpha(krippendorff, ordinal, "ordinal")}
+    for pid, answers in sorted(coded.items()):
+        if len({answer_key(a) for a in answers.values()}) > 1:
+            out["disagreements"].append({"passage_id": pid, "adjudicated": pid in adjudicated,
+                                         "answers": {n: {"irrelevant": a["irrelevant"], "answer": a["answer"]}
+                                                     for n, a in sorted(answers.items())}})
+    return out
+
+
+def _alpha(krippendorff, rows: list[list[float]], level: str) -> float | None:
+    import numpy as np
+
+    data = np.array(rows, dtype=float).T if rows else np.empty((0, 0))
+    if data.size == 0 or np.sum(~np.isnan(data)) < 2:
+        return None
+    # alpha needs at least two values in some unit and more than one value overall
+    values = data[~np.isnan(data)]
+    if len(set(values.tolist())) < 2:
+        return 1.0 if (np.sum(~np.isnan(data), axis=0) >= 2).any() else None
+    try:
+        return round(float(krippendorff.alpha(reliability_data=data, level_of_measurement=level)), 4)
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+# -- interchange ---------------------------------------------------------------------------------------------
+
+def _live(store) -> Iterator[tuple[dict, dict]]:
+    """(review, passage context) for every live review (not undone, nor an undo record), oldest first,
+    with the passages' context read 500 reviews at a time."""
+    undone = store.undone_review_ids()
+    batch: list[dict] = []
+
+    def flush():
+        pids = sorted({r["passage_id"] for r in batch})
+        context = store.passage_rows(pids)
+        spans = {p["passage_id"]: p for p in store.passages(passage_ids=pids)}
+        for r in batch:
+            yield r, {**context.get(r["passage_id"], {}), **spans.get(r["passage_id"], {})}
+
+    for r in store.iter_reviews():
+        if r["undoes"] is not None or r["review_id"] in undone:
+            continue
+        batch.append(r)
+        if len(batch) >= 500:
+            yield from flush()
+            batch = []
+    if batch:
+        yield from flush()
+
+
+def export_gold(store) -> Iterator[dict]:
+    """Live reviews as JSONL records in the gold format (doc_id, source, start, end, sha1, text, lang,
+    doc_type, speaker_state, date, labels, note), plus who reviewed and when. Offsets are into the stored
+    (cleaned) text of the document; `passage_id` names the passage."""
+    for r, p in _live(store):
+        doc = store.document(r["passage_id"].rsplit("#", 1)[0]) if not p else None
+        p = p or {}
+        yield {"doc_id": p.get("doc_id") or (doc or {}).get("doc_id"), "source": p.get("source"),
+               "start": p.get("start"), "end": p.get("end"), "sha1": r["text_sha"], "text": p.get("text"),
+               "lang": p.get("lang"), "doc_type": p.get("doc_type"), "speaker_state": None,
+               "date": p.get("date"), "labels": [] if r["irrelevant"] else r["answer"],
+               "note": "irrelevant" if r["irrelevant"] else "", "origin": "model-reviewed",
+               "annotator": f"reviewer:{r['reviewer']}", "passage_id": r["passage_id"],
+               "review_id": r["review_id"], "reviewed_at": r["created_at"], "thread": r["thread"],
+               "prediction": r["prediction"], "model_version": r["model_version"]}
+
+
+def _ls_choice(tag: dict) -> str:
+    return f"{tag['state']}|{tag['dimension']}|{tag['area']}|{tag['stance']}"
+
+
+def export_label_studio(store) -> Iterator[str]:
+    """Live reviews as Label Studio tasks (JSON array, streamed): the passage as `data.text`, each review
+    an annotation whose choices are `STATE|dimension|area|stance` (or `irrelevant`), the model's tags a
+    prediction."""
+    yield "[\n"
+    first = True
+    for r, p in _live(store):
+        result = [{"from_name": "tags", "to_name": "text", "type": "choices",
+                   "value": {"choices": ["irrelevant"] if r["irrelevant"] else [_ls_choice(t) for t in r["answer"]]}}]
+        task = {"id": r["review_id"],
+                "data": {"text": p.get("text"), "passage_id": r["passage_id"], "doc_id": p.get("doc_id"),
+                         "title": p.get("title"), "date": p.get("date"), "lang": p.get("lang")},
+                "annotations": [{"completed_by": r["reviewer"], "created_at": r["created_at"], "result": result}],
+                "predictions": [{"model_version": r["model_version"] or "",
+                                 "result": [{"from_name": "tags", "to_name": "text", "type": "choices",
+                                             "value": {"choices": [_ls_choice(t) for t in r["prediction"]]}}]}]}
+        yield ("" if first else ",\n") + json.dumps(task, ensure_ascii=False)
+        first = False
+    yield "\n]\n"
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    skipped: list[str] = field(default_factory=list)  # one line per record not imported, with the reason
+
+    def line(self) -> str:
+        return f"imported {self.imported} reviews, skipped {len(self.skipped)}" + (
+            f" (first: {self.skipped[0]})" if self.skipped else "")
+
+    def as_dict(self) -> dict:
+        return {"imported": self.imported, "skipped": self.skipped}
+
+
+def import_reviews(store, data: bytes, fmt: str | None = None, default_reviewer: str = "") -> ImportReport:
+    """Reviews from JSONL in the gold format (`passage_id`, or doc_id + start/end, and `labels`) or from
+    Label Studio JSON (as exported); each becomes a new review (nothing is replaced) by its annotator, or
+    `default_reviewer`. A record that does not fit is skipped with its reason; the rest go on."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ReviewError("the file is not UTF-8 text") from None
+    if fmt is None:
+        fmt = "label-studio" if text.lstrip().startswith("[") else "jsonl"
+    records: list[tuple[str, dict | None, str | None]] = []  # (where, record, error)
+    if fmt == "label-studio":
+        try:
+            tasks = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ReviewError(f"not Label Studio JSON: {exc.msg} at line {exc.lineno}") from None
+        if not isinstance(tasks, list):
+            raise ReviewError("Label Studio JSON must be a list of tasks")
+        for i, task in enumerate(tasks, 1):
+            try:
+                records.extend((f"task {i}", rec, None) for rec in _from_label_studio(task))
+            except (KeyError, TypeError, ValueError, ReviewError) as exc:
+                records.append((f"task {i}", None, f"not a task as exported: {exc}"))
+    elif fmt == "jsonl":
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                if not isinstance(obj, dict):
+                    raise ValueError("not an object")
+                records.append((f"line {n}", obj, None))
+            except ValueError as exc:
+                records.append((f"line {n}", None, f"not JSON: {exc}"))
+    else:
+        raise ReviewError(f"unknown format {fmt!r}; jsonl or label-studio")
+    report = ImportReport()
+    source = f"import:{fmt}"
+    for where, rec, error in records:
+        if error:
+            report.skipped.append(f"{where}: {error}")
+            continue
+        try:
+            pid = _find_passage(store, rec)
+            reviewer = str(rec.get("reviewer") or rec.get("annotator") or default_reviewer or "").removeprefix(
+                "reviewer:")
+            labels = rec.get("labels") or []
+            irrelevant = bool(rec.get("irrelevant")) or rec.get("note") == "irrelevant"
+            adjudicate = rec.get("thread") == ADJUDICATION
+            thread = thread_of(pid, reviewer, 0.0 if rec.get("thread", "") == SHARED else 1.0, adjudicate)
+            base = resolve(pid, store.reviews_of(pid)).revisions.get(thread, 0)
+            _save_in_thread(store, pid, reviewer, labels, irrelevant, base, thread, source,
+                            rec.get("reviewed_at"))
+            report.imported += 1
+        except (ReviewError, ReviewConflict, KeyError, TypeError, ValueError) as exc:
+            report.skipped.append(f"{where}: {str(exc).splitlines()[0]}")
+    return report
+
+
+def _save_in_thread(store, pid, reviewer, labels, irrelevant, base, thread, source, created_at) -> None:
+    if thread == ADJUDICATION:
+        save(store, pid, reviewer, labels, irrelevant, base, adjudicate=True, source=source, created_at=created_at)
+    elif thread == SHARED:
+        save(store, pid, reviewer, labels, irrelevant, base, overlap=0.0, source=source, created_at=created_at)
+    else:
+        save(store, pid, reviewer, labels, irrelevant, base, overlap=1.0, source=source, created_at=created_at)
+
+
+def _from_label_studio(task: dict) -> list[dict]:
+    pid = task["data"]["passage_id"]
+    out = []
+    for ann in task.get("annotations", []):
+        choices = [c for res in ann.get("result", []) for c in res.get("value", {}).get("choices", [])]
+        irrelevant = choices == ["irrelevant"]
+        labels = []
+        if not irrelevant:
+            for c in choices:
+                state, dim, area, stance = c.split("|")
+                labels.append({"state": state, "dimension": dim, "area": area, "stance": stance})
+        out.append({"passage_id": pid, "reviewer": str(ann.get("completed_by") or ""), "labels": labels,
+                    "irrelevant": irrelevant, "reviewed_at": ann.get("created_at")})
+    return out
+
+
+def _find_passage(store, rec: dict) -> str:
+    pid = rec.get("passage_id")
+    if pid:
+        if passage(store, pid) is None:
+            raise ReviewError(f"no passage {pid!r} in this store")
+        if rec.get("sha1") and rec.get("text") is not None and text_sha(rec["text"]) != rec["sha1"]:
+            raise ReviewError("sha1 does not match the text")
+        return pid
+    doc_id, start, end = rec.get("doc_id"), rec.get("start"), rec.get("end")
+    for p in store.passages(doc_id=doc_id):
+        if p["start"] == start and p["end"] == end:
+            return p["passage_id"]
+    raise ReviewError(f"no passage {doc_id} {start}-{end} in this store")

@@ -334,6 +334,10 @@ class Store:
             yield from rows
             last = rows[-1]["review_id"]
 
+    def undone_review_ids(self) -> set[int]:
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(reviews.c.undoes).where(reviews.c.undoes.is_not(None))).scalars())
+
     def last_review_by(self, reviewer: str) -> dict | None:
         """The reviewer's latest record that is an answer and is not undone."""
         with self.engine.connect() as conn:
