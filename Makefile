@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: run test check lint bench bench-flows clean
+.PHONY: run test check lint bench bench-flows clean review
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,13 +25,22 @@ $(DEV_STAMP): $(STAMP)
 run: $(STAMP)
 	$(BIN)/scotrack run
 
-test: $(DEV_STAMP)
+# The review app's browser test drives Debian's chromium (Playwright, no browser download).
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test: $(DEV_STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check pipeline flows tests bench
 
 check: lint test
+
+review: $(STAMP)
+	$(BIN)/scotrack review
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_ingest.py

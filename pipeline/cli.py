@@ -273,15 +273,26 @@ def run(obj: Ctx, paths, workers, no_prefect, out, urls, url_file, feeds, runner
 @click.option("--annotations", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Folder of annotation JSONL files (default: corpora/annotations).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Model folder (default: models/).")
-def train(annotations, out):
-    """Train the tagger on the annotations (held-out documents excluded) and save it with its card."""
+@click.option("--reviews/--no-reviews", default=True, show_default=True,
+              help="Also train on the reviews in the store (scotrack review), held-out documents excluded.")
+@click.pass_obj
+def train(obj: Ctx, annotations, out, reviews):
+    """Train the tagger on the annotations and the reviews (held-out documents excluded) and save it with
+    its card."""
     from . import models
     from .train import train as train_tagger
     from .train import training_spans
 
     spans = training_spans(annotations) if annotations else training_spans()
+    used = None
+    if reviews and obj.settings.store_exists():
+        from .review import training_spans as review_spans
+
+        reviewed, used = review_spans(obj.store)
+        spans = spans + reviewed
+        click.echo(f"with {len(reviewed)} reviewed passages from the store", err=True)
     click.echo(f"training on {len(spans)} spans, {sum(len(s.labels) for s in spans)} labels", err=True)
-    card = models.save(train_tagger(spans), spans, folder=out or models.MODELS)
+    card = models.save(train_tagger(spans), spans, folder=out or models.MODELS, reviews=used)
     click.echo(f"model {card['version']} saved to {(out or models.MODELS) / (card['name'] + '.skops')}")
 
 

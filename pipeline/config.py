@@ -34,5 +34,9 @@ class Settings:
     def url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'scotrack.db'}"
 
+    def store_exists(self) -> bool:
+        """A database URL is given, or the SQLite file exists (so that reading it creates nothing)."""
+        return bool(self.database_url) or (self.home / "scotrack.db").exists()
+
     def with_(self, **changes) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

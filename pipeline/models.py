@@ -41,7 +41,7 @@ def data_hash(spans: list[Span]) -> str:
 
 
 def save(tagger, spans: list[Span], folder: Path = MODELS, name: str = DEFAULT_NAME,
-         metrics: dict | None = None) -> dict:
+         metrics: dict | None = None, reviews: dict | None = None) -> dict:
     import skops.io as sio
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -63,6 +63,8 @@ def save(tagger, spans: list[Span], folder: Path = MODELS, name: str = DEFAULT_N
                        "abstain": tagger.abstain_threshold} if hasattr(tagger, "thresholds_") else None,
         "libraries": library_versions(),
         "metrics": metrics or {},
+        # the reviews of the review app it was trained with (count, last review id): newer ones are not in it
+        "reviews": reviews or {"count": 0, "last_review_id": 0},
     }
     import zipfile
 

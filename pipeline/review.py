@@ -613,3 +613,31 @@ def _find_passage(store, rec: dict) -> str:
         if p["start"] == start and p["end"] == end:
             return p["passage_id"]
     raise ReviewError(f"no passage {doc_id} {start}-{end} in this store")
+
+
+# -- feedback: reviews as training data ---------------------------------------------------------------------
+
+def training_spans(store) -> tuple[list, dict]:
+    """The effective review of every reviewed passage as a training span (origin `model-reviewed`,
+    annotator `reviewer:NAME`; an irrelevant passage is a span with no label), held-out documents left
+    out; and what the model card records of them (count, last review id)."""
+    from .annotations import Label, Span, is_held_out
+
+    effective = effective_reviews(store)
+    if not effective:
+        return [], {"count": 0, "last_review_id": 0}
+    context = store.passage_rows(list(effective))
+    spans_by = {p["passage_id"]: p for p in store.passages(passage_ids=list(effective))}
+    out = []
+    for pid, r in sorted(effective.items()):
+        p, c = spans_by.get(pid), context.get(pid)
+        if p is None or c is None or is_held_out(c["doc_id"]):
+            continue
+        doc = store.document(c["doc_id"]) or {}
+        out.append(Span(doc_id=c["doc_id"], source=c["source"] or "", start=p["start"], end=p["end"], text=p["text"],
+                        lang=p["lang"], doc_type=c["doc_type"] or "", speaker_state=doc.get("speaker_state") or "",
+                        date=c["date"] or "", labels=[] if r["irrelevant"] else [Label(**t) for t in r["answer"]],
+                        note="reviewed: irrelevant" if r["irrelevant"] else "reviewed", origin="model-reviewed",
+                        annotator=f"reviewer:{r['reviewer']}", file="store:reviews", line=r["review_id"]))
+    last = max((r["review_id"] for r in store.iter_reviews()), default=0)
+    return out, {"count": len(out), "last_review_id": last}

@@ -235,6 +235,7 @@ async def review_page(request: Request) -> Response:
                  langs=("zh", "en", "ru"), doc_types=sorted({c.doc_type for c in _candidates(request) if c.doc_type}),
                  query=urlencode(params),
                  options={"states": list(STATE_CODES), "dimensions": {d: list(a) for d, a in DIMENSIONS.items()},
+                          "dimension_order": list(DIMENSIONS),
                           "stances": list(STANCES)})
 
 

@@ -180,3 +180,32 @@ def test_reviews_change_the_store_fingerprint(tagged):
     before = store.fingerprint()
     review.save(store, pids[0], "ana", IND_OPPOSED)
     assert store.fingerprint() != before
+
+
+def _held_out_name() -> str:
+    from pipeline.annotations import is_held_out
+
+    return next(f"doc{i}" for i in range(1000) if is_held_out(f"doc{i}"))
+
+
+def test_reviews_become_training_spans_but_never_from_held_out_documents(store, settings, write):
+    from pipeline.annotations import is_held_out
+
+    held = _held_out_name()
+    ingest([write("open.txt", EN), write(f"{held}.txt", EN.replace("Astana", "Bishkek"))], store, settings)
+    pids = _tag(store)
+    docs = {p["passage_id"]: p["doc_id"] for p in store.passages()}
+    assert any(is_held_out(d) for d in docs.values()), docs
+    open_pids = [p for p in pids if not is_held_out(docs[p])]
+    held_pid = next(p for p in pids if is_held_out(docs[p]))
+    review.save(store, open_pids[0], "ana", IND_OPPOSED)
+    review.save(store, open_pids[1], "ana", [], irrelevant=True)
+    review.save(store, held_pid, "ana", IND_OPPOSED)
+    spans, used = review.training_spans(store)
+    assert sorted((s.start, s.text) for s in spans) == sorted(
+        (p["start"], p["text"]) for p in store.passages(passage_ids=open_pids[:2]))
+    labelled = next(s for s in spans if s.labels)
+    assert [(lab.state, lab.stance) for lab in labelled.labels] == [("IND", "opposed")]
+    assert labelled.origin == "model-reviewed" and labelled.annotator == "reviewer:ana"
+    assert not any(is_held_out(s.doc_id) for s in spans)
+    assert used == {"count": 2, "last_review_id": 3}

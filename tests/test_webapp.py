@@ -325,3 +325,59 @@ def test_no_request_reaches_the_file_system(app_store):
         assert "root:x:" not in r.text and "def main" not in r.text
     r = client.get("/review", params={"at": "../../../etc/passwd"})
     assert r.status_code == 404 and "root:x:" not in r.text
+
+
+# -- the command ----------------------------------------------------------------------------------------
+
+def _scotrack(args, home, timeout=60):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SCOTRACK_HOME": str(home)}
+    env.pop("SCOTRACK_DATABASE_URL", None)
+    return subprocess.Popen([sys.executable, "-m", "pipeline", *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_review_on_a_busy_port_is_a_one_line_error(tmp_path):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        p = _scotrack(["review", "--port", str(port)], tmp_path / "home")
+        out, err = p.communicate(timeout=60)
+    assert p.returncode == 2 and err.strip().count("\n") == 0
+    assert err.startswith(f"error: cannot listen on 127.0.0.1:{port}") and "Traceback" not in err
+
+
+def test_review_bound_beyond_this_machine_prints_a_token_and_requires_it(tmp_path):
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    p = _scotrack(["review", "--host", "0.0.0.0", "--port", str(port)], tmp_path / "home")
+    try:
+        line = p.stdout.readline()
+        assert line.startswith(f"scotrack review on http://127.0.0.1:{port}/?token=")
+        token = line.split("?token=", 1)[1].split()[0]
+        assert len(token) >= 30
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/review", timeout=5)
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 401
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError("the server did not answer")
+    finally:
+        p.terminate()
+        p.wait(timeout=10)
