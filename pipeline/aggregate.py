@@ -343,7 +343,7 @@ def _evidence(t: Tags, state: str, dim: str, k: int) -> list[dict]:
         seen.add(r["passage_id"])
         out.append({"passage_id": r["passage_id"], "doc_id": r["doc_id"], "date": r["date"], "source": r["source"],
                     "title": r["title"], "text": r["text"], "stance": r["stance"],
-                    "confidence": round(float(r["confidence"]), 4)})
+                    "confidence": round(float(r["confidence"]), 4), "reviewed": bool(r.get("reviewed"))})
         if len(out) == k:
             break
     return out

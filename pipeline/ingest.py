@@ -351,7 +351,8 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 # Constructed text (not corpus): one paragraph per language, to load every model a worker uses.
-_WARM_UP_TEXT = "上海合作组织成员国外长会议在北京举行。\n\nThe SCO member states met in Astana.\n\nГосударства — члены ШОС встретились в Москве.\n"
+_WARM_UP_TEXT = ("上海合作组织成员国外长会议在北京举行。\n\nThe SCO member states met in Astana.\n\n"
+                 "Государства — члены ШОС встретились в Москве.\n")
 
 
 def _warm_up(settings: Settings) -> None:

@@ -206,9 +206,8 @@ def run_trends(store: Store, out, fmt: str = "csv", by: str = "year", years: tup
     if not force and marker.exists() and saved.exists() and marker.read_text().strip() == key:
         files = sorted(p for p in out.iterdir() if p.name not in ("report.key",))
         return TrendsResult(out, key, True, files, json.loads(saved.read_text()))
-    from .trends import write_all
-
     from .review import apply_reviews
+    from .trends import write_all
 
     rows = apply_reviews(store.tag_rows(card["version"]), store)  # reviewed passages: the reviewers' tags
     reports = by_period(rows, config, by=by, years=years)
@@ -268,7 +267,7 @@ def dashboard_summary(store: Store, out=None) -> dict:
 
     from . import models
     from .aggregate import AggregateConfig, by_period
-    from .review import effective_reviews, apply_reviews
+    from .review import apply_reviews, effective_reviews
 
     card = models.card()
     live_by: _Counter = _Counter()

@@ -228,7 +228,8 @@ def apply_reviews(rows: list[dict], store) -> list[dict]:
             continue
         for tag in review["answer"]:
             # the reviewer's tag counts whatever the passage's relevance flag says: they read it
-            out.append({**context[pid], "relevant": True, "passage_id": pid, "state": tag["state"], "dimension": tag["dimension"],
+            out.append({**context[pid], "relevant": True, "passage_id": pid, "state": tag["state"],
+                        "dimension": tag["dimension"],
                         "area": tag["area"], "stance": tag["stance"], "score": stance_score(tag["stance"]),
                         "confidence": 1.0, "uncertain": False, "model_version": f"review:{review['reviewer']}",
                         "reviewed": True})
@@ -391,7 +392,7 @@ def agreement(store, overlap: float = 0.0) -> dict:
     out: dict = {"passages": len(coded), "reviewers": reviewers, "dimensions": {}, "disagreements": []}
     for dim in DIMENSIONS:
         nominal, ordinal = [], []
-        for pid, answers in sorted(coded.items()):
+        for _, answers in sorted(coded.items()):
             states = sorted({t["state"] for a in answers.values() for t in a["answer"]})
             for s in states:
                 row_n, row_o = [], []

@@ -227,8 +227,9 @@ def html_report(reports: dict[str, dict], frames: dict[str, pd.DataFrame], figur
                 parts.append(f"<details><summary>{esc(MEMBERS[s].name_en)} ({s}): {st['score']:+.2f} {esc(st['level'])}"
                              f", n = {st['n']}, interval [{st['interval'][0]}, {st['interval'][1]}]</summary>")
                 for e in st["evidence"]:
+                    how = "reviewed" if e.get("reviewed") else f"confidence {e['confidence']:.2f}"
                     parts.append(f"<div class='ev'>“{esc(e['text'][:400])}” — <i>{esc(e['stance'])}, "
-                                 f"confidence {e['confidence']:.2f}</i>; {esc(str(e['doc_id']))}, "
+                                 f"{how}</i>; {esc(str(e['doc_id']))}, "
                                  f"{esc(str(e['date'] or ''))}, {esc(str(e['source'] or ''))} "
                                  f"(passage {esc(e['passage_id'])})</div>")
                 parts.append("</details>")

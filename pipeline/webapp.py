@@ -29,8 +29,14 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response, \
-    StreamingResponse
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Route
 
 from . import review as rv
@@ -140,10 +146,12 @@ def _filters(request: Request) -> dict:
 def _candidates(request: Request) -> list[rv.Candidate]:
     """The review candidates, computed once per store state (documents, tags, reviews)."""
     store = _store(request)
-    key = json.dumps(store.fingerprint(), sort_keys=True, default=str)
+    # reviews change which candidates a reviewer is shown (`done_for`), not the candidates: a save does not
+    # recompute them (seconds on the bundled corpus)
+    key = json.dumps({k: v for k, v in store.fingerprint().items() if k != "reviews"}, sort_keys=True, default=str)
     cache = request.app.state.config.cache
     if cache.get("key") != key:
-        cache.clear()
+        cache.pop("candidates", None)
         cache["key"], cache["candidates"] = key, rv.candidates(store)
     return cache["candidates"]
 
@@ -230,7 +238,8 @@ async def review_page(request: Request) -> Response:
     params = {k: v for k, v in {**filters, "order": order, "seed": seed or ""}.items() if v not in ("", None)}
     years = sorted({c.year for c in _candidates(request) if c.year})
     return _page(request, "review.html", view=view, queue_size=len(queue), filters=filters, order=order,
-                 seed=seed, orders=rv.ORDERS, states=STATE_CODES, state_names={c: s.name_en for c, s in MEMBERS.items()},
+                 seed=seed, orders=rv.ORDERS, states=STATE_CODES,
+                 state_names={c: s.name_en for c, s in MEMBERS.items()},
                  dimensions=DIMENSIONS, stances=STANCES, years=years,
                  langs=("zh", "en", "ru"), doc_types=sorted({c.doc_type for c in _candidates(request) if c.doc_type}),
                  query=urlencode(params),
@@ -243,8 +252,11 @@ async def dashboard_page(request: Request) -> Response:
     from .main_job import dashboard_summary
 
     store = _store(request)
-    summary = dashboard_summary(store, request.app.state.config.out)
-    return _page(request, "dashboard.html", **summary)
+    key = json.dumps(store.fingerprint(), sort_keys=True, default=str)
+    cache = request.app.state.config.cache
+    if cache.get("dashboard_key") != key:
+        cache["dashboard_key"], cache["dashboard"] = key, dashboard_summary(store, request.app.state.config.out)
+    return _page(request, "dashboard.html", **cache["dashboard"])
 
 
 async def agreement_page(request: Request) -> Response:

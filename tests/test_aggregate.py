@@ -6,9 +6,24 @@ polarised case gives derailed, and the study's own identity reading gives `diver
 
 import itertools
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
-from pipeline.aggregate import AggregateConfig, analyse, by_period, level, select
+from pipeline.aggregate import (
+    AggregateConfig,
+    _dimension,
+    _Groups,
+    _scores,
+    analyse,
+    by_period,
+    level,
+    select,
+    tendency,
+    to_arrays,
+)
 
 STANCE = {2: "positive", 1: "limited", -1: "negative", -2: "opposed"}
 _ids = itertools.count()
@@ -155,11 +170,7 @@ def test_states_before_joining_are_reported_apart():
 
 # -- the bootstrap's fast path (counting cells) decides exactly as the full computation -----------------
 
-from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
 
-import numpy as np  # noqa: E402
-
-from pipeline.aggregate import _dimension, _Groups, _scores, tendency, to_arrays  # noqa: E402
 
 _score = st.floats(-2, 2, allow_nan=False).map(lambda x: round(x * 4) / 4)  # includes ±1 and ±2 exactly
 

@@ -103,7 +103,8 @@ def page():
 
 def _wait_for_next(page, old_pid: str) -> str:
     page.wait_for_function(
-        "old => { const d = document.getElementById('data'); return !d || JSON.parse(d.textContent).passage_id !== old; }",
+        "old => { const d = document.getElementById('data');"
+        " return !d || JSON.parse(d.textContent).passage_id !== old; }",
         arg=old_pid, timeout=15000)
     page.wait_for_load_state("domcontentloaded")
     return _current(page)

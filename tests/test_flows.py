@@ -139,7 +139,8 @@ def test_a_refresh_with_nothing_new_does_not_start_prefect(sources, tmp_path):
     assert again.stdout.rstrip().endswith("report up to date")
     assert "nothing new: 2 documents unchanged, 1 rejected as before" in again.stdout
     # the same summary as the run that did the work, but for the first line and the notes of what was kept
-    assert first.stdout.split("\n", 1)[1].split("\ntagged ")[0] == again.stdout.split("\n", 1)[1].split("\nnothing to tag")[0]
+    body = first.stdout.split("\n", 1)[1].split("\ntagged ")[0]
+    assert body == again.stdout.split("\n", 1)[1].split("\nnothing to tag")[0]
 
 
 def test_plan_sees_new_files_untagged_passages_and_a_stale_report(settings, sources, tmp_path):

@@ -209,3 +209,27 @@ def test_reviews_become_training_spans_but_never_from_held_out_documents(store, 
     assert labelled.origin == "model-reviewed" and labelled.annotator == "reviewer:ana"
     assert not any(is_held_out(s.doc_id) for s in spans)
     assert used == {"count": 2, "last_review_id": 3}
+
+
+def test_the_trend_report_uses_and_marks_reviewed_tags(tagged, tmp_path, monkeypatch):
+    """run_trends with a reviewed passage: its evidence is the reviewer's tag, marked as reviewed."""
+    import pipeline.models as models
+    from pipeline.main_job import run_trends
+
+    store, pids = tagged
+    with store.engine.begin() as conn:  # a year, so the tags count
+        from pipeline.store import documents
+
+        conn.execute(documents.update().values(year=2019, date="2019-06-01"))
+    monkeypatch.setattr(models, "card", lambda *a, **k: {"version": "stand-in"})
+    rows = store.tag_rows("stand-in")
+    pid = next(r["passage_id"] for r in rows if r["state"] == "IND")
+    review.save(store, pid, "ana", IND_OPPOSED)
+    from pipeline.aggregate import AggregateConfig
+
+    result = run_trends(store, tmp_path / "out", by="all", tag=False,
+                        config=AggregateConfig(min_passages=1, min_states=1, bootstrap=20))
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "opposed, reviewed" in html
+    ind = result.overall["dimensions"]["policy"]["states"]["IND"]
+    assert [(e["passage_id"], e["stance"], e["reviewed"]) for e in ind["evidence"]][0] == (pid, "opposed", True)

@@ -13,7 +13,6 @@ from starlette.testclient import TestClient
 
 from pipeline import review as rv
 from pipeline.ingest import ingest
-from pipeline.records import SourceMeta
 from pipeline.store import Store
 from pipeline.webapp import AppConfig, create_app
 
@@ -169,7 +168,8 @@ def test_agreement_and_disagreements_with_full_overlap(app_store):
     kaz = first_pid(app_store, "KAZ")
     for pid in pids:  # both say IND opposed (agree)
         for c in (ana, ben):
-            assert post(c, "/api/reviews", {"passage_id": pid, "answer": IND_OPPOSED, "base_revision": 0}).status_code == 201
+            saved = post(c, "/api/reviews", {"passage_id": pid, "answer": IND_OPPOSED, "base_revision": 0})
+            assert saved.status_code == 201
     kaz_tag = [{"state": "KAZ", "dimension": "policy", "area": "security", "stance": "positive"}]
     if kaz not in pids:
         assert post(ana, "/api/reviews", {"passage_id": kaz, "answer": kaz_tag, "base_revision": 0}).status_code == 201
