@@ -348,7 +348,7 @@ def done_for(store, reviewer: str, overlap: float) -> set[str]:
     """Passages this reviewer should not be shown again: those they answered, and shared-thread passages
     anyone answered (a double-coded passage waits for its second reviewer)."""
     by_pid: dict[str, list[dict]] = {}
-    for r in store.iter_reviews():
+    for r in store.review_index():
         by_pid.setdefault(r["passage_id"], []).append(r)
     out = set()
     for pid, records in by_pid.items():

@@ -334,6 +334,14 @@ class Store:
             yield from rows
             last = rows[-1]["review_id"]
 
+    def review_index(self) -> list[dict]:
+        """Every review record without its answer and prediction (who, which passage, thread, revision,
+        what it undoes): enough to tell which passages are done, cheaply."""
+        with self.engine.connect() as conn:
+            return [r._asdict() for r in conn.execute(
+                select(reviews.c.review_id, reviews.c.passage_id, reviews.c.thread, reviews.c.revision,
+                       reviews.c.reviewer, reviews.c.undoes, reviews.c.text_sha).order_by(reviews.c.review_id))]
+
     def undone_review_ids(self) -> set[int]:
         with self.engine.connect() as conn:
             return set(conn.execute(select(reviews.c.undoes).where(reviews.c.undoes.is_not(None))).scalars())

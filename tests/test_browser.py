@@ -134,8 +134,15 @@ def test_three_passages_reviewed_by_keyboard_and_a_script_does_not_run(served, p
     page.screenshot(path=str(SCREENSHOT), full_page=False)
     page.keyboard.press("Enter")  # 1: accept the prediction
     second = _wait_for_next(page, first)
-    page.keyboard.press("3")  # 2: stance of the first tag -> negative
-    page.keyboard.press("d")  # dimension -> next one after policy (cycles), area reset
+    page.keyboard.press("x")  # 2: remove the first tag,
+    page.keyboard.press("+")  # add China (typed code, Enter),
+    page.keyboard.type("CHN")
+    page.keyboard.press("Enter")
+    page.keyboard.press("3")  # its stance -> negative,
+    page.keyboard.press("d")  # its dimension: interest -> identity, area reset to the first of identity
+    for _ in range(5):  # back up to the first remaining tag: stance -> limited
+        page.keyboard.press("k")
+    page.keyboard.press("2")
     page.keyboard.press("Enter")
     third = _wait_for_next(page, second)
     page.keyboard.press("i")  # 3: irrelevant (saves)
@@ -147,8 +154,10 @@ def test_three_passages_reviewed_by_keyboard_and_a_script_does_not_run(served, p
     predicted = {p["passage_id"]: p["tags"] for p in store.passages(passage_ids=[first, second])}
     assert effective[first]["answer"] == rv.normalise(
         [{k: t[k] for k in ("state", "dimension", "area", "stance")} for t in predicted[first]])
-    [changed] = [t for t in effective[second]["answer"] if t["stance"] == "negative"]
-    assert changed["dimension"] == "interest" and changed["area"] == "security"  # policy -> interest
+    shown = [{k: t[k] for k in ("state", "dimension", "area", "stance")} for t in predicted[second]]
+    expected = shown[1:] + [{"state": "CHN", "dimension": "identity", "area": "membership", "stance": "negative"}]
+    expected[0] = {**expected[0], "stance": "limited"}  # the first tag left (China if it is the only one)
+    assert effective[second]["answer"] == rv.normalise(expected)
     assert effective[third]["irrelevant"] and effective[third]["answer"] == []
 
     # u: undo the last save (the irrelevant one) -> that passage is shown again
