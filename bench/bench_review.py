@@ -32,7 +32,7 @@ STATES = ["China", "Russia", "India", "Pakistan", "Kazakhstan", "Uzbekistan", "K
 
 def build_store(folder: Path) -> Store:
     docs = folder / "docs"
-    docs.mkdir()
+    docs.mkdir(parents=True)
     for i in range(200):
         a, b = STATES[i % 8], STATES[(i * 3 + 1) % 8]
         (docs / f"d{i:03d}.txt").write_text(f"At the SCO meeting number {i}, {a} and {b} discussed security "

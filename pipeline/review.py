@@ -443,13 +443,15 @@ def _live(store) -> Iterator[tuple[dict, dict]]:
     with the passages' context read 500 reviews at a time."""
     undone = store.undone_review_ids()
     batch: list[dict] = []
+    known: dict[str, dict] = {}  # passage context already read (reviews of a passage come back often)
 
     def flush():
-        pids = sorted({r["passage_id"] for r in batch})
-        context = store.passage_rows(pids)
-        spans = {p["passage_id"]: p for p in store.passages(passage_ids=pids)}
+        missing = sorted({r["passage_id"] for r in batch} - set(known))
+        if len(known) > 20000:
+            known.clear()
+        known.update(store.passage_rows(missing))
         for r in batch:
-            yield r, {**context.get(r["passage_id"], {}), **spans.get(r["passage_id"], {})}
+            yield r, known.get(r["passage_id"], {})
 
     for r in store.iter_reviews():
         if r["undoes"] is not None or r["review_id"] in undone:
@@ -604,7 +606,7 @@ def _from_label_studio(task: dict) -> list[dict]:
 def _find_passage(store, rec: dict) -> str:
     pid = rec.get("passage_id")
     if pid:
-        if passage(store, pid) is None:
+        if pid not in store.passage_rows([pid]):
             raise ReviewError(f"no passage {pid!r} in this store")
         if rec.get("sha1") and rec.get("text") is not None and text_sha(rec["text"]) != rec["sha1"]:
             raise ReviewError("sha1 does not match the text")

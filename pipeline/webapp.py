@@ -362,13 +362,25 @@ async def export_jsonl(request: Request) -> Response:
 
 
 async def export_label_studio(request: Request) -> Response:
-    return StreamingResponse(rv.export_label_studio(_store(request)), media_type="application/json",
+    return StreamingResponse(_chunked(rv.export_label_studio(_store(request))), media_type="application/json",
                              headers={"Content-Disposition": 'attachment; filename="scotrack-label-studio.json"'})
 
 
 def _lines(records: Iterator[dict]) -> Iterator[str]:
-    for r in records:
-        yield json.dumps(r, ensure_ascii=False) + "\n"
+    return _chunked(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+
+
+def _chunked(parts: Iterator[str], size: int = 500) -> Iterator[str]:
+    """Parts joined `size` at a time: a streamed response hands each chunk to a thread, so one chunk per
+    record would cost more than the record."""
+    buffer: list[str] = []
+    for part in parts:
+        buffer.append(part)
+        if len(buffer) >= size:
+            yield "".join(buffer)
+            buffer = []
+    if buffer:
+        yield "".join(buffer)
 
 
 async def import_reviews(request: Request) -> Response:
