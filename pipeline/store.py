@@ -506,8 +506,8 @@ class Store:
         with self.engine.connect() as conn:
             for chunk in _chunks(sorted(set(passage_ids)), 500):
                 q = (select(passages.c.passage_id, passages.c.doc_id, passages.c.relevant, passages.c.text,
-                            passages.c.lang, passages.c.start, passages.c.end, documents.c.year, documents.c.date, documents.c.source,
-                            documents.c.title, documents.c.doc_type, documents.c.provenance)
+                            passages.c.lang, passages.c.start, passages.c.end, documents.c.year, documents.c.date,
+                            documents.c.source, documents.c.title, documents.c.doc_type, documents.c.provenance)
                      .join(documents, documents.c.doc_id == passages.c.doc_id)
                      .where(documents.c.status == "ingested").where(passages.c.passage_id.in_(chunk)))
                 for r in conn.execute(q):

@@ -256,7 +256,7 @@ async def dashboard_page(request: Request) -> Response:
     cache = request.app.state.config.cache
     if cache.get("dashboard_key") != key:
         cache["dashboard_key"], cache["dashboard"] = key, dashboard_summary(store, request.app.state.config.out)
-    return _page(request, "dashboard.html", **cache["dashboard"])
+    return _page(request, "dashboard.html", candidates=len(_candidates(request)), **cache["dashboard"])
 
 
 async def agreement_page(request: Request) -> Response:
