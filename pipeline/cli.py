@@ -434,7 +434,11 @@ def analyze(obj: Ctx, paths, doc_type, lang, state, date, title, licence, keep, 
         run_tag(store)
         sources = {str(i.path) for i in items if i.path is not None}
         doc_ids = {d["doc_id"] for d in store.documents() if d["source"] in sources} if keep else None
-        rows = [r for r in store.tag_rows(card["version"]) if doc_ids is None or r["doc_id"] in doc_ids]
+        from .review import apply_reviews
+
+        # with --keep, passages reviewers have corrected count with the reviewers' tags
+        rows = [r for r in apply_reviews(store.tag_rows(card["version"]), store)
+                if doc_ids is None or r["doc_id"] in doc_ids]
         report = analyse(select(rows, config), config)
         report["reported_apart"] = reported_apart(rows, config)
         report["input"] = {"files": len(items), "ingested": report_in.ingested, "unchanged": report_in.unchanged,
