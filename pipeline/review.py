@@ -567,24 +567,16 @@ def import_reviews(store, data: bytes, fmt: str | None = None, default_reviewer:
                 "reviewer:")
             labels = rec.get("labels") or []
             irrelevant = bool(rec.get("irrelevant")) or rec.get("note") == "irrelevant"
+            # the record's thread as exported: shared (the default), the reviewer's blind one, or adjudication
             adjudicate = rec.get("thread") == ADJUDICATION
-            thread = thread_of(pid, reviewer, 0.0 if rec.get("thread", "") == SHARED else 1.0, adjudicate)
-            base = resolve(pid, store.reviews_of(pid)).revisions.get(thread, 0)
-            _save_in_thread(store, pid, reviewer, labels, irrelevant, base, thread, source,
-                            rec.get("reviewed_at"))
+            overlap = 0.0 if rec.get("thread", SHARED) == SHARED else 1.0
+            base = resolve(pid, store.reviews_of(pid)).revisions.get(thread_of(pid, reviewer, overlap, adjudicate), 0)
+            save(store, pid, reviewer, labels, irrelevant, base, overlap=overlap, adjudicate=adjudicate, source=source,
+                 created_at=rec.get("reviewed_at"))
             report.imported += 1
         except (ReviewError, ReviewConflict, KeyError, TypeError, ValueError) as exc:
             report.skipped.append(f"{where}: {str(exc).splitlines()[0]}")
     return report
-
-
-def _save_in_thread(store, pid, reviewer, labels, irrelevant, base, thread, source, created_at) -> None:
-    if thread == ADJUDICATION:
-        save(store, pid, reviewer, labels, irrelevant, base, adjudicate=True, source=source, created_at=created_at)
-    elif thread == SHARED:
-        save(store, pid, reviewer, labels, irrelevant, base, overlap=0.0, source=source, created_at=created_at)
-    else:
-        save(store, pid, reviewer, labels, irrelevant, base, overlap=1.0, source=source, created_at=created_at)
 
 
 def _from_label_studio(task: dict) -> list[dict]:

@@ -381,3 +381,18 @@ def test_review_bound_beyond_this_machine_prints_a_token_and_requires_it(tmp_pat
     finally:
         p.terminate()
         p.wait(timeout=10)
+
+
+def test_blind_answers_and_adjudications_survive_export_and_import(app_store, tmp_path, settings, write):
+    pid = first_pid(app_store, "IND")
+    rv.save(app_store, pid, "ana", IND_OPPOSED, overlap=1.0)
+    rv.save(app_store, pid, "ben", [], irrelevant=True, overlap=1.0)
+    rv.save(app_store, pid, "carla", IND_OPPOSED, adjudicate=True)
+    exported = b"".join(line.encode() for line in __import__("pipeline.webapp", fromlist=["_lines"])._lines(
+        rv.export_gold(app_store)))
+    other = _second_store(tmp_path, settings, write)
+    assert rv.import_reviews(other, exported).imported == 3
+    threads = sorted(r["thread"] for r in other.reviews_of(pid))
+    assert threads == sorted(["ana", "ben", rv.ADJUDICATION])
+    assert rv.agreement(other, 1.0)["disagreements"] == rv.agreement(app_store, 1.0)["disagreements"]
+    assert _effective(other) == _effective(app_store)
