@@ -499,10 +499,8 @@ def trends(obj: Ctx, by, year_from, year_to, fmt, out, bootstrap, seed, config_f
               help="Default reviewer name (each browser can set its own). Default: $USER.")
 @click.option("--overlap", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Share of passages shown to two reviewers, who answer independently (for agreement).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="The trend folder (default: <home>/trends).")
 @click.pass_obj
-def review(obj: Ctx, host, port, reviewer, overlap, out):
+def review(obj: Ctx, host, port, reviewer, overlap):
     """Serve the review web app: passages one at a time with the model's tags, corrected by keyboard;
     reviews are kept with their history, override the model's tags in aggregation and train the next
     model (scotrack train)."""
@@ -520,8 +518,7 @@ def review(obj: Ctx, host, port, reviewer, overlap, out):
         except OSError as exc:
             raise ScotrackError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     obj.store  # noqa: B018 - create or check the store before serving (a clear error if it is too new)
-    config = AppConfig(url=obj.settings.url, reviewer=reviewer, overlap=overlap, token=token, host=host, port=port,
-                       out=str(out or obj.settings.home / "trends"))
+    config = AppConfig(url=obj.settings.url, reviewer=reviewer, overlap=overlap, token=token, host=host, port=port)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"scotrack review on http://{shown}:{port}/" + (f"?token={token}" if token else "")
                + f"  (store: {obj.settings.url}; Ctrl-C stops)")

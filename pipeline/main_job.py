@@ -260,7 +260,7 @@ def main_job(sources: Sequence[str], settings: Settings, out=None) -> str:
     return summarise(store, report) + "\n" + tagged.line() + "\n" + trends
 
 
-def dashboard_summary(store: Store, out=None) -> dict:
+def dashboard_summary(store: Store) -> dict:
     """What the review dashboard shows: review progress, reviews since the model was trained, and the
     current verdict table (reviewed tags in place of the model's; a quicker bootstrap of 200 replicates)."""
     from collections import Counter as _Counter

@@ -69,7 +69,6 @@ class AppConfig:
     token: str | None = None  # required when bound beyond this machine
     host: str = "127.0.0.1"
     port: int = 8765
-    out: str | None = None  # the trend folder (for the dashboard's verdict table)
     cache: dict = field(default_factory=dict)
 
 
@@ -255,7 +254,7 @@ async def dashboard_page(request: Request) -> Response:
     key = json.dumps(store.fingerprint(), sort_keys=True, default=str)
     cache = request.app.state.config.cache
     if cache.get("dashboard_key") != key:
-        cache["dashboard_key"], cache["dashboard"] = key, dashboard_summary(store, request.app.state.config.out)
+        cache["dashboard_key"], cache["dashboard"] = key, dashboard_summary(store)
     return _page(request, "dashboard.html", candidates=len(_candidates(request)), **cache["dashboard"])
 
 
