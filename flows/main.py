@@ -150,29 +150,6 @@ def _publish(result) -> None:
         get_run_logger().warning("could not publish the artifacts: %s", exc)
 
 
-def start_server_early():
-    """When no Prefect server is configured, start Prefect's temporary one in a thread now, so that the
-    caller can prepare meanwhile (`pipeline.main_job.warm_up`); join the thread before running a flow. The
-    flow finds the server started (Prefect keeps one per process). None when a server is configured."""
-    import threading
-
-    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
-
-    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
-        return None
-    from prefect.server.api.server import SubprocessASGIServer
-
-    def start():
-        try:
-            SubprocessASGIServer().start()
-        except Exception:  # noqa: BLE001 - the flow starts it again and reports the error itself
-            pass
-
-    thread = threading.Thread(target=start, name="prefect-server-start", daemon=True)
-    thread.start()
-    return thread
-
-
 def _runner(runner: str, dask_address: str | None, dask_workers: int):
     if runner == "dask":
         from prefect_dask import DaskTaskRunner

@@ -232,8 +232,8 @@ def run(obj: Ctx, paths, workers, no_prefect, out, urls, url_file, feeds, runner
 
     It starts with a check of the store's bookkeeping (files hashed, untagged passages counted, the
     report's key compared): when nothing is new, and no URL or feed is given, it prints the summary and
-    stops without starting Prefect. Otherwise Prefect's temporary server starts while the worker processes
-    and the model load."""
+    stops without starting Prefect. Otherwise Prefect's temporary server (when no server is configured)
+    starts while the worker processes and the model load."""
     settings = obj.settings.with_(workers=workers)
     sources = [str(p) for p in paths] or ([] if (urls or url_file or feeds) else [str(BUNDLED_CORPUS)])
     all_urls = list(urls)
@@ -257,13 +257,15 @@ def run(obj: Ctx, paths, workers, no_prefect, out, urls, url_file, feeds, runner
             if plan.nothing_new and not always_flow:
                 click.echo(nothing_new_text(obj.store, plan, trends_out))
                 return
-        from flows.main import run_refresh, start_server_early
+        from .prefect_server import start_if_needed
 
-        starter = start_server_early()
+        server = start_if_needed()  # Prefect's temporary server, starting while the rest loads
         if plan is not None and runner == "default":
             warm_up(settings, plan)
-        if starter is not None:
-            starter.join()
+        from flows.main import run_refresh
+
+        if server is not None:
+            server.wait_ready()
         result = run_refresh(sources, settings, str(out) if out else None, all_urls, list(feeds), runner,
                              dask_address, dask_workers)
     click.echo(result)
