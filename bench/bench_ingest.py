@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.config import Settings  # noqa: E402
-from pipeline.ingest import Item, discover, process  # noqa: E402
-from pipeline.tokenise import get_nlp, init_jieba  # noqa: E402
+from pipeline.ingest.discover import Item, discover  # noqa: E402
+from pipeline.ingest.read import process  # noqa: E402
+from pipeline.ingest.tokenise import get_nlp, init_jieba  # noqa: E402
 
 ZH_FOLDERS = ["xwlb-sco", "xi-speeches-2020"]
 
@@ -96,8 +97,8 @@ def main() -> None:
           + (f", to {segmenter.__name__} {t_seg / t_all:.2f}" if segmenter is not jieba else ""))
 
     # Tagging (issue 3): passages of the same Chinese text through the shipped tagger, end to end.
-    from pipeline.classify import TagInput
-    from pipeline.train import load_tagger
+    from pipeline.tagging.apply import load_tagger
+    from pipeline.tagging.tagger import TagInput
 
     tagger, card = load_tagger()
     settings = Settings(workers=1)

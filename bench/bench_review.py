@@ -20,11 +20,11 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
-from pipeline import review as rv
 from pipeline.config import Settings
-from pipeline.ingest import ingest
+from pipeline.ingest.batch import ingest
+from pipeline.review import records as rv
+from pipeline.review.webapp import AppConfig, create_app
 from pipeline.store import Store, reviews
-from pipeline.webapp import AppConfig, create_app
 
 # Constructed texts (not corpus): 200 short documents naming member states.
 STATES = ["China", "Russia", "India", "Pakistan", "Kazakhstan", "Uzbekistan", "Kyrgyzstan", "Tajikistan"]

@@ -26,8 +26,9 @@ from collections.abc import Sequence
 from prefect import flow, get_run_logger, task
 
 from pipeline.config import Settings
-from pipeline.ingest import IngestReport, Item, discover, ingest_items, triage
-from pipeline.main_job import summarise
+from pipeline.ingest.batch import IngestReport, ingest_items, triage
+from pipeline.ingest.discover import Item, discover
+from pipeline.jobs import summarise
 from pipeline.progress import progress_bar
 from pipeline.store import Store
 
@@ -57,7 +58,7 @@ def ingest_batch(items: list[Item], settings: Settings) -> IngestReport:
 
 @task(retries=2, retry_delay_seconds=[5, 30])
 def fetch_task(urls: Sequence[str], feeds: Sequence[str], settings: Settings) -> str:
-    from pipeline.sources import fetch_sources
+    from pipeline.ingest.sources import fetch_sources
 
     report = fetch_sources(urls, feeds, Store(settings.url), settings)
     lines = [report.line()] + [f"failed: {u}: {r}" for u, r in report.failed]
@@ -105,7 +106,7 @@ class UIProgress:
 
 @task
 def tag_task(settings: Settings) -> str:
-    from pipeline.main_job import run_tag
+    from pipeline.jobs import run_tag
 
     ui = UIProgress("scotrack-tag-progress", 0, "passages tagged")
     return run_tag(Store(settings.url), progress=ui.update, on_total=ui.set_total).line()
@@ -113,7 +114,7 @@ def tag_task(settings: Settings) -> str:
 
 @task
 def report_task(settings: Settings, out: str, tag: bool = True) -> str:
-    from pipeline.main_job import run_trends, trends_text
+    from pipeline.jobs import run_trends, trends_text
 
     result = run_trends(Store(settings.url), out, tag=tag)
     _publish(result)
@@ -137,7 +138,7 @@ def _publish(result) -> None:
         if dims.exists():
             import pandas as pd
 
-            from pipeline.trends import markdown_table
+            from pipeline.analysis.trends import markdown_table
 
             table = pd.read_csv(dims)
             table = table[table["period"] == "all years"][["dimension", "tendency", "sd", "leik", "agreement_a",

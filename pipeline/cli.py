@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 
-from .config import BUNDLED_CORPUS, Settings
-from .errors import RejectedInput, ScotrackError
-from .progress import progress_bar
-from .records import DOC_TYPES, SourceMeta
-from .states import STATE_CODES
+from pipeline.codebook import DOC_TYPES, STATE_CODES
+from pipeline.config import BUNDLED_CORPUS, Settings
+from pipeline.errors import RejectedInput, ScotrackError
+from pipeline.progress import progress_bar
+from pipeline.records import SourceMeta
 
 
 class Ctx:
@@ -24,7 +24,7 @@ class Ctx:
     @property
     def store(self):
         if self._store is None:
-            from .store import Store
+            from pipeline.store import Store
 
             self._store = Store(self.settings.url)
         return self._store
@@ -43,7 +43,7 @@ def cli(ctx: click.Context, home: Path | None, db_url: str) -> None:
 
 
 def _defaults(source_type, lang, state, date, title, licence) -> SourceMeta:
-    from .ingest import check_date, check_state
+    from pipeline.ingest.discover import check_date, check_state
 
     try:
         return SourceMeta(source="", doc_type=source_type, lang=lang, speaker_state=check_state(state),
@@ -74,7 +74,8 @@ def ingest(obj: Ctx, paths, doc_type, lang, state, date, title, licence, strict,
 
     Prints `ingested N, duplicates D, rejected R`, then each rejected document with its reason.
     """
-    from .ingest import discover, ingest_items
+    from pipeline.ingest.batch import ingest_items
+    from pipeline.ingest.discover import discover
 
     defaults = _defaults(doc_type, lang, state, date, title, licence)
     settings = obj.settings.with_(workers=workers)
@@ -110,8 +111,8 @@ def fetch(obj: Ctx, urls, url_file, feeds, doc_type, lang, state, date, title, l
           strict):
     """Fetch documents from URLs and RSS/Atom feeds (conditional requests: unchanged pages are skipped) and
     ingest them; each body is kept byte for byte with its URL and fetch time."""
-    from .fetch import FetchPolicy
-    from .sources import fetch_sources, read_url_list
+    from pipeline.ingest.fetch import FetchPolicy
+    from pipeline.ingest.sources import fetch_sources, read_url_list
 
     all_urls = list(urls) + (read_url_list(url_file) if url_file else [])
     if not all_urls and not feeds:
@@ -238,17 +239,17 @@ def run(obj: Ctx, paths, workers, no_prefect, out, urls, url_file, feeds, runner
     sources = [str(p) for p in paths] or ([] if (urls or url_file or feeds) else [str(BUNDLED_CORPUS)])
     all_urls = list(urls)
     if url_file:
-        from .sources import read_url_list
+        from pipeline.ingest.sources import read_url_list
 
         all_urls += read_url_list(url_file)
     if no_prefect:
         if runner != "default" or all_urls or feeds:
             raise click.UsageError("--no-prefect runs the local corpus only, on the default runner")
-        from .main_job import main_job
+        from pipeline.jobs import main_job
 
         result = main_job(sources, settings, out)
     else:
-        from .main_job import nothing_new_text, plan_refresh, warm_up
+        from pipeline.jobs import nothing_new_text, plan_refresh, warm_up
 
         plan = None
         if not (all_urls or feeds):
@@ -257,7 +258,7 @@ def run(obj: Ctx, paths, workers, no_prefect, out, urls, url_file, feeds, runner
             if plan.nothing_new and not always_flow:
                 click.echo(nothing_new_text(obj.store, plan, trends_out))
                 return
-        from .prefect_server import start_if_needed
+        from flows.server import start_if_needed
 
         server = start_if_needed()  # Prefect's temporary server, starting while the rest loads
         if plan is not None and runner == "default":
@@ -281,14 +282,14 @@ def run(obj: Ctx, paths, workers, no_prefect, out, urls, url_file, feeds, runner
 def train(obj: Ctx, annotations, out, reviews):
     """Train the tagger on the annotations and the reviews (held-out documents excluded) and save it with
     its card."""
-    from . import models
-    from .train import train as train_tagger
-    from .train import training_spans
+    from pipeline.tagging import models
+    from pipeline.tagging.train import train as train_tagger
+    from pipeline.tagging.train import training_spans
 
     spans = training_spans(annotations) if annotations else training_spans()
     used = None
     if reviews and obj.settings.store_exists():
-        from .review import training_spans as review_spans
+        from pipeline.review.records import training_spans as review_spans
 
         reviewed, used = review_spans(obj.store)
         spans = spans + reviewed
@@ -306,9 +307,9 @@ def train(obj: Ctx, annotations, out, reviews):
               help="Where to write evaluation.json and evaluation.md (default: models/).")
 def evaluate(folds, annotations, out):
     """Cross-validate the tagger (grouped by document) against the majority and lexicon baselines."""
-    from . import models
-    from .train import evaluate as run_evaluation
-    from .train import report_markdown, training_spans
+    from pipeline.tagging import models
+    from pipeline.tagging.train import evaluate as run_evaluation
+    from pipeline.tagging.train import report_markdown, training_spans
 
     spans = training_spans(annotations) if annotations else training_spans()
     thresholds: list = []
@@ -339,7 +340,7 @@ def classify(source, model_dir):
     Writes one JSONL line per input: {"id", "tags": [{"state", "dimension", "area", "stance", "score",
     "confidence", "uncertain"}]}, or {"id", "error"} for a bad line; the rest go on.
     """
-    from .train import classify_lines, load_tagger
+    from pipeline.tagging.apply import classify_lines, load_tagger
 
     tagger, _ = load_tagger(model_dir)
     for out in classify_lines(source, tagger):
@@ -352,8 +353,7 @@ def classify(source, model_dir):
 @click.pass_obj
 def tag(obj: Ctx, model_dir):
     """Tag every passage not yet tagged by the current model (new, changed, or tagged by an older model)."""
-    from .tagging import tag_store
-    from .train import load_tagger
+    from pipeline.tagging.apply import load_tagger, tag_store
 
     tagger, card = load_tagger(model_dir)
     bar = progress_bar(0, "tag", unit="passage")
@@ -417,11 +417,12 @@ def analyze(obj: Ctx, paths, doc_type, lang, state, date, title, licence, keep, 
     track verdict over all their passages."""
     import tempfile
 
-    from .aggregate import AggregateConfig, analyse, reported_apart, select
-    from .ingest import discover, ingest_items
-    from .main_job import run_tag
-    from .store import Store
-    from .train import load_tagger
+    from pipeline.analysis.aggregate import AggregateConfig, analyse, reported_apart, select
+    from pipeline.ingest.batch import ingest_items
+    from pipeline.ingest.discover import discover
+    from pipeline.jobs import run_tag
+    from pipeline.store import Store
+    from pipeline.tagging.apply import load_tagger
 
     if not paths:
         raise click.UsageError("give at least one file or folder to analyse")
@@ -436,7 +437,7 @@ def analyze(obj: Ctx, paths, doc_type, lang, state, date, title, licence, keep, 
         run_tag(store)
         sources = {str(i.path) for i in items if i.path is not None}
         doc_ids = {d["doc_id"] for d in store.documents() if d["source"] in sources} if keep else None
-        from .review import apply_reviews
+        from pipeline.review.records import apply_reviews
 
         # with --keep, passages reviewers have corrected count with the reviewers' tags
         rows = [r for r in apply_reviews(store.tag_rows(card["version"]), store)
@@ -449,7 +450,7 @@ def analyze(obj: Ctx, paths, doc_type, lang, state, date, title, licence, keep, 
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=1))
         return
-    from .main_job import verdict_line
+    from pipeline.jobs import verdict_line
 
     click.echo(verdict_line(report, "verdict"))
     for source, reason in report_in.rejected_items:
@@ -484,8 +485,8 @@ def analyze(obj: Ctx, paths, doc_type, lang, state, date, title, licence, keep, 
 @click.pass_obj
 def trends(obj: Ctx, by, year_from, year_to, fmt, out, bootstrap, seed, config_file, force):
     """Trend tables (states, dimensions, periods), PNG figures and an HTML report from the store's tags."""
-    from .aggregate import AggregateConfig
-    from .main_job import run_trends, trends_text
+    from pipeline.analysis.aggregate import AggregateConfig
+    from pipeline.jobs import run_trends, trends_text
 
     out = out or obj.settings.home / "trends"
     config = AggregateConfig.from_toml(config_file, bootstrap=bootstrap, seed=seed)
@@ -511,7 +512,7 @@ def review(obj: Ctx, host, port, reviewer, overlap):
 
     import uvicorn
 
-    from .webapp import AppConfig, create_app, needs_token
+    from pipeline.review.webapp import AppConfig, create_app, needs_token
 
     token = secrets.token_urlsafe(24) if needs_token(host) else None
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:

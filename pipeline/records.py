@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-DOC_TYPES = ("declaration", "speech", "article", "transcript", "other")
-LANGS = ("zh", "en", "ru")
-
 
 @dataclass(frozen=True)
 class Mention:

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from pipeline.aggregate import (
+from pipeline.analysis.aggregate import (
     AggregateConfig,
     _dimension,
     _Groups,

@@ -2,8 +2,8 @@
 
 import pytest
 
-from pipeline.agreement import agreement
-from pipeline.annotations import Label, Span
+from pipeline.tagging.agreement import agreement
+from pipeline.tagging.annotations import Label, Span
 
 
 def span(start, labels, origin="gold"):

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import review as rv
 from pipeline.config import PROJECT_ROOT, Settings
-from pipeline.ingest import ingest
+from pipeline.ingest.batch import ingest
+from pipeline.review import records as rv
 from pipeline.store import Store
 
 CHROMIUM = os.environ.get("SCOTRACK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"

@@ -14,11 +14,11 @@ import sys
 import numpy as np
 import pytest
 
-from pipeline import models
-from pipeline.annotations import Label
-from pipeline.classify import OTHER, TARGET, Tagger, TagInput, candidates, mask
 from pipeline.errors import ScotrackError
-from pipeline.train import classify_lines, parse_record
+from pipeline.tagging import models
+from pipeline.tagging.annotations import Label
+from pipeline.tagging.apply import classify_lines, parse_record
+from pipeline.tagging.tagger import OTHER, TARGET, Tagger, TagInput, candidates, mask
 
 L = Label
 
@@ -128,8 +128,8 @@ def test_a_model_built_for_other_features_is_refused(toy_tagger, tmp_path):
 
 def test_stored_tokens_give_the_same_tags_as_segmenting_again(toy_tagger):
     """`scotrack tag` passes the tokens the ingest stored; classify segments. Same words, same tags."""
-    from pipeline.classify import passage_words
-    from pipeline.tokenise import tokens
+    from pipeline.ingest.tokenise import tokens
+    from pipeline.tagging.tagger import passage_words
 
     inputs = [x for x, _ in TOY]
     with_tokens = [dataclasses.replace(x, tokens=tokens(x.text, x.lang)) for x in inputs]
@@ -164,7 +164,7 @@ def test_classify_lines_keep_order_and_go_on_after_bad_lines(toy_tagger):
 
 
 def test_shipped_model_loads_and_matches_its_training_data():
-    from pipeline.train import training_spans
+    from pipeline.tagging.train import training_spans
 
     tagger, card = models.load()
     assert card["training_data_sha256"] == models.data_hash(training_spans()), \
@@ -190,9 +190,9 @@ def test_training_is_deterministic():
 
 
 def test_tag_store_is_incremental_and_follows_model_versions(toy_tagger, settings, tmp_path):
-    from pipeline.ingest import ingest
+    from pipeline.ingest.batch import ingest
     from pipeline.store import Store
-    from pipeline.tagging import tag_store
+    from pipeline.tagging.apply import tag_store
 
     store = Store(settings.url)
     doc = tmp_path / "news.txt"
@@ -213,7 +213,7 @@ def test_tag_store_is_incremental_and_follows_model_versions(toy_tagger, setting
 def test_a_pair_model_composes_with_cross_validate():
     from sklearn.model_selection import cross_validate
 
-    from pipeline.classify import make_model, pair_frame
+    from pipeline.tagging.tagger import make_model, pair_frame
 
     inputs = [x for x, _ in TOY] * 3
     keys, X = pair_frame(inputs)

@@ -1,4 +1,4 @@
-"""Specification tests for pipeline.clean.
+"""Specification tests for pipeline.ingest.clean.
 
 The PDF-like fixtures below (a Chinese academic article, a Russian and an English article) are
 constructed text written for these tests, not quotations: they imitate what PDF extraction produces
@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import CleanResult, Paragraph, clean_text, normalise_width, to_simplified
+from pipeline.ingest.clean import CleanResult, Paragraph, clean_text, normalise_width, to_simplified
 
 # the bundled corpus (a copy of the shared one, shipped with the project)
 CORPORA = Path(__file__).resolve().parents[1] / "corpora"

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from pipeline.fetch import FEED_TYPES, FetchPolicy, fetch, parse_feed
+from pipeline.ingest.fetch import FEED_TYPES, FetchPolicy, fetch, parse_feed
 
 PAGE = "<html><body><article><p>上海合作组织成员国元首理事会会议在阿斯塔纳举行。</p></article></body></html>"
 RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
@@ -151,7 +151,7 @@ def test_rss_and_atom_feeds_give_their_entries(server):
 # -- fetched documents reach the store, once ---------------------------------------------------------
 
 def test_feed_and_urls_are_fetched_ingested_and_not_fetched_twice(server, store, settings, tmp_path):
-    from pipeline.sources import fetch_sources
+    from pipeline.ingest.sources import fetch_sources
 
     first = fetch_sources([f"{server}/image", f"{server}/missing"], [f"{server}/rss", f"{server}/atom"], store,
                           settings, FAST)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.main_job import main_job, summarise
+from pipeline.jobs import main_job, summarise
 from pipeline.store import Store
 
 EN = "The Shanghai Cooperation Organisation met in Astana. Kazakhstan proposed a water programme."
@@ -144,7 +144,7 @@ def test_a_refresh_with_nothing_new_does_not_start_prefect(sources, tmp_path):
 
 
 def test_plan_sees_new_files_untagged_passages_and_a_stale_report(settings, sources, tmp_path):
-    from pipeline.main_job import plan_refresh
+    from pipeline.jobs import plan_refresh
 
     out = tmp_path / "out"
     before = plan_refresh(sources, settings, out)
@@ -176,8 +176,8 @@ def test_scotrack_run_through_prefect_then_nothing_new(sources, tmp_path):
 
 
 def test_nothing_to_tag_does_not_load_the_model(settings, sources, tmp_path, monkeypatch):
-    import pipeline.models as models
-    from pipeline.main_job import run_tag
+    from pipeline.jobs import run_tag
+    from pipeline.tagging import models
 
     main_job(sources, settings, tmp_path / "out")
 

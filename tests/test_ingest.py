@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.config import Settings
 from pipeline.errors import StoreVersionError
-from pipeline.ingest import discover, ingest, ingest_items
+from pipeline.ingest.batch import ingest, ingest_items
+from pipeline.ingest.discover import discover
 from pipeline.records import SourceMeta
 from pipeline.store import Store
 
@@ -222,7 +224,7 @@ def test_reingesting_the_same_content_adds_nothing(store, settings, write):
 
 
 def test_documents_stored_by_an_older_pipeline_are_processed_again(store, settings, write, monkeypatch):
-    import pipeline.ingest as ingest_module
+    import pipeline.ingest.batch as ingest_module
 
     paths = [write("a.txt", EN), write("b.txt", ZH)]
     ingest(paths, store, settings)
@@ -331,7 +333,7 @@ def test_kill_mid_ingest_leaves_a_consistent_store(tmp_path):
     n = store.count("documents")
     assert 20 <= n < 400, "the kill should land mid-batch"
     assert store.integrity_problems() == []
-    report = ingest([folder], store, __import__("pipeline.config").config.Settings(home=home))
+    report = ingest([folder], store, Settings(home=home))
     assert report.ingested + report.unchanged == 400
     assert store.count("documents") == 400 and store.integrity_problems() == []
 
@@ -346,7 +348,7 @@ def test_defaults_from_flags_apply_to_plain_files(store, settings, write):
 
 def test_an_unchanged_rejected_input_is_not_processed_again_but_a_corrected_one_is(store, settings, tmp_path,
                                                                                   monkeypatch):
-    import pipeline.ingest as ingest_module
+    import pipeline.ingest.batch as ingest_module
 
     folder = tmp_path / "corpus"
     folder.mkdir()

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from pipeline.measures import bimodality_coefficient, camps, esteban_ray, leik, tastle_wierman, van_der_eijk
+from pipeline.analysis.measures import bimodality_coefficient, camps, esteban_ray, leik, tastle_wierman, van_der_eijk
 
 AGRMT = (30, 40, 210, 130, 530, 50, 10)  # the R package agrmt's example vector
 

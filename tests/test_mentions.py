@@ -1,4 +1,4 @@
-"""Tests for pipeline.mentions.find_mentions.
+"""Tests for pipeline.ingest.mentions.find_mentions.
 
 Every text below is a constructed test sentence, written in the style of news reports, UN
 General Debate statements and speeches; none is quoted from a corpus.  Each case gives the
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.mentions import HOWS, Mention, find_mentions
-from pipeline.states import MEMBERS
+from pipeline.codebook import MEMBERS
+from pipeline.ingest.mentions import HOWS, Mention, find_mentions
 
 SPEECH_CHN = {"speaker_state": "CHN", "doc_type": "speech"}
 SPEECH_PAK = {"speaker_state": "PAK", "doc_type": "speech"}

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from pipeline.ngrams import CharNgramTfidf
+from pipeline.tagging.features.ngrams import CharNgramTfidf
 
 # constructed texts for the test, not corpus
 TEXTS = ["上海合作组织 Ⓣ 拒绝参加联合军演。", "Russia  refused to join the SCO bank",

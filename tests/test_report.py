@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.aggregate import AggregateConfig, by_period
-from pipeline.trends import tables, write_all
+from pipeline.analysis.aggregate import AggregateConfig, by_period
+from pipeline.analysis.trends import tables, write_all
 from tests.test_aggregate import case, tags
 
 SCOTRACK = [sys.executable, "-m", "pipeline"]

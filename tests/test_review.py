@@ -10,9 +10,9 @@ import threading
 
 import pytest
 
-from pipeline import review
-from pipeline.ingest import ingest
-from pipeline.review import ReviewConflict, ReviewError
+from pipeline.ingest.batch import ingest
+from pipeline.review import records as review
+from pipeline.review.records import ReviewConflict, ReviewError
 from pipeline.store import Store
 
 EN = ("The Shanghai Cooperation Organisation summit opened in Astana. India opposed the connectivity plan "
@@ -183,13 +183,13 @@ def test_reviews_change_the_store_fingerprint(tagged):
 
 
 def _held_out_name() -> str:
-    from pipeline.annotations import is_held_out
+    from pipeline.tagging.annotations import is_held_out
 
     return next(f"doc{i}" for i in range(1000) if is_held_out(f"doc{i}"))
 
 
 def test_reviews_become_training_spans_but_never_from_held_out_documents(store, settings, write):
-    from pipeline.annotations import is_held_out
+    from pipeline.tagging.annotations import is_held_out
 
     held = _held_out_name()
     ingest([write("open.txt", EN), write(f"{held}.txt", EN.replace("Astana", "Bishkek"))], store, settings)
@@ -213,8 +213,9 @@ def test_reviews_become_training_spans_but_never_from_held_out_documents(store, 
 
 def test_the_trend_report_uses_and_marks_reviewed_tags(tagged, tmp_path, monkeypatch):
     """run_trends with a reviewed passage: its evidence is the reviewer's tag, marked as reviewed."""
-    import pipeline.models as models
-    from pipeline.main_job import run_trends
+    from pipeline.tagging import models
+
+    from pipeline.jobs import run_trends
 
     store, pids = tagged
     with store.engine.begin() as conn:  # a year, so the tags count
@@ -225,7 +226,7 @@ def test_the_trend_report_uses_and_marks_reviewed_tags(tagged, tmp_path, monkeyp
     rows = store.tag_rows("stand-in")
     pid = next(r["passage_id"] for r in rows if r["state"] == "IND")
     review.save(store, pid, "ana", IND_OPPOSED)
-    from pipeline.aggregate import AggregateConfig
+    from pipeline.analysis.aggregate import AggregateConfig
 
     result = run_trends(store, tmp_path / "out", by="all", tag=False,
                         config=AggregateConfig(min_passages=1, min_states=1, bootstrap=20))

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.tokenise import USER_DICT, get_nlp, init_jieba, tokens
+from pipeline.ingest.tokenise import USER_DICT, get_nlp, init_jieba, tokens
 
 
 @pytest.mark.parametrize("term", ["上合组织", "上海精神", "三股势力", "欧亚经济联盟", "一带一路", "地区反恐怖机构",

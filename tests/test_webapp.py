@@ -11,10 +11,10 @@ import json
 import pytest
 from starlette.testclient import TestClient
 
-from pipeline import review as rv
-from pipeline.ingest import ingest
+from pipeline.ingest.batch import ingest
+from pipeline.review import records as rv
+from pipeline.review.webapp import AppConfig, create_app
 from pipeline.store import Store
-from pipeline.webapp import AppConfig, create_app
 
 EN = ("The Shanghai Cooperation Organisation summit opened in Astana. India opposed the connectivity plan "
       "of the SCO.\n\nKazakhstan supports the Shanghai Cooperation Organisation as a platform for security "
@@ -65,7 +65,7 @@ def test_the_review_screen_shows_a_passage_in_context_with_mentions_and_keys(app
     r = client.get("/review?order=document")
     assert r.status_code == 200
     assert '<mark data-state="IND">India<span class="code">IND</span></mark>' in r.text or "data-state=" in r.text
-    for key, _ in __import__("pipeline.webapp", fromlist=["KEYS"]).KEYS:
+    for key, _ in __import__("pipeline.review.webapp", fromlist=["KEYS"]).KEYS:
         assert f"<kbd>{key}</kbd>" in r.text
     assert "Model prediction:" in r.text and "passages to review" in r.text
     csp = r.headers["content-security-policy"]
@@ -388,7 +388,7 @@ def test_blind_answers_and_adjudications_survive_export_and_import(app_store, tm
     rv.save(app_store, pid, "ana", IND_OPPOSED, overlap=1.0)
     rv.save(app_store, pid, "ben", [], irrelevant=True, overlap=1.0)
     rv.save(app_store, pid, "carla", IND_OPPOSED, adjudicate=True)
-    exported = b"".join(line.encode() for line in __import__("pipeline.webapp", fromlist=["_lines"])._lines(
+    exported = b"".join(line.encode() for line in __import__("pipeline.review.webapp", fromlist=["_lines"])._lines(
         rv.export_gold(app_store)))
     other = _second_store(tmp_path, settings, write)
     assert rv.import_reviews(other, exported).imported == 3

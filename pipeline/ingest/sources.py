@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Settings
-from .fetch import FEED_TYPES, FetchPolicy, fetch, parse_feed
-from .ingest import IngestReport, Item, ingest_items
-from .records import SourceMeta
-from .store import Store
+from pipeline.config import Settings
+from pipeline.ingest.batch import IngestReport, ingest_items
+from pipeline.ingest.discover import Item
+from pipeline.ingest.fetch import FEED_TYPES, FetchPolicy, fetch, parse_feed
+from pipeline.records import SourceMeta
+from pipeline.store import Store
 
 
 @dataclass

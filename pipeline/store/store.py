@@ -35,8 +35,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
-from .errors import ScotrackError, StoreVersionError
-from .records import Document
+from pipeline.errors import ScotrackError, StoreVersionError
+from pipeline.records import Document
 
 SCHEMA_VERSION = 5  # 2: tags and taggings; 3: fetches; 4: rejections; 5: reviews
 

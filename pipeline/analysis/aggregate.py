@@ -21,9 +21,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from . import measures
-from .annotations import DIMENSIONS
-from .states import MEMBERS
+from pipeline.analysis import measures
+from pipeline.codebook import DIMENSIONS, MEMBERS
 
 VALUES = (-2, -1, 1, 2)
 STANCE_OF = {2: "positive", 1: "limited", -1: "negative", -2: "opposed"}
@@ -53,7 +52,7 @@ class AggregateConfig:
         """Defaults, then the `[aggregate]` table of a TOML file (unknown keys are an error), then overrides."""
         import tomllib
 
-        from .errors import ScotrackError
+        from pipeline.errors import ScotrackError
 
         values: dict = {}
         if path is not None:

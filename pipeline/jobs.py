@@ -9,11 +9,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Settings
-from .ingest import IngestReport, discover, ingest_items
-from .progress import progress_bar
-from .states import MEMBERS
-from .store import Store
+from pipeline.codebook import MEMBERS
+from pipeline.config import Settings
+from pipeline.ingest.batch import IngestReport, ingest_items
+from pipeline.ingest.discover import discover
+from pipeline.progress import progress_bar
+from pipeline.store import Store
 
 
 def run_ingest(sources: Sequence[str], settings: Settings, store: Store | None = None) -> IngestReport:
@@ -67,8 +68,8 @@ def run_tag(store: Store, model_dir=None, progress=None, on_total=None):
     """Tag new or changed passages with the shipped model; returns the TagReport. When every passage is
     already tagged by the current model (one count query), the model is not even loaded. `progress(n)` and
     `on_total(n)` are told how far it is, besides the progress bar."""
-    from . import models
-    from .tagging import TagReport, tag_store
+    from pipeline.tagging import models
+    from pipeline.tagging.apply import TagReport, tag_store
 
     folder = model_dir or models.MODELS
     version = models.card(folder)["version"]
@@ -117,7 +118,7 @@ def report_key(store: Store, model_version: str, config, by: str, years, fmt: st
 def report_is_current(store: Store, out, model_version: str, config=None, by: str = "year", years=None,
                       fmt: str = "csv") -> bool:
     """Whether the report under `out` was made from exactly this data and these settings (`report_key`)."""
-    from .aggregate import AggregateConfig
+    from pipeline.analysis.aggregate import AggregateConfig
 
     out = Path(out)
     marker, saved = out / "report.key", out / "verdicts.json"
@@ -153,8 +154,8 @@ def plan_refresh(sources: Sequence[str], settings: Settings, out=None, store: St
     """The check a refresh starts with: each source file is read and hashed and the store asked (see
     `ingest.triage`), the untagged passages counted, the report's key compared. Cheap: no document is
     processed and neither the tokenisers nor the model are loaded."""
-    from . import models
-    from .ingest import triage
+    from pipeline.ingest.batch import triage
+    from pipeline.tagging import models
 
     store = store or Store(settings.url)
     sorted_out = triage(discover(sources), store, settings)
@@ -168,7 +169,7 @@ def plan_refresh(sources: Sequence[str], settings: Settings, out=None, store: St
 def nothing_new_text(store: Store, plan: RefreshPlan, out) -> str:
     """What a refresh with nothing new prints: the same summary as a full one, from the store and the kept
     report."""
-    from .tagging import TagReport
+    from pipeline.tagging.apply import TagReport
 
     report = IngestReport(unchanged=plan.unchanged)
     report.rejected = plan.rejected
@@ -179,8 +180,8 @@ def nothing_new_text(store: Store, plan: RefreshPlan, out) -> str:
 def warm_up(settings: Settings, plan: RefreshPlan) -> None:
     """Start what the coming stages will need — the ingest worker processes (tokenisers, language models)
     and the tagger — while something else waits (Prefect's temporary server starting)."""
-    from . import models
-    from .ingest import MIN_PARALLEL_BATCH, warm_pool
+    from pipeline.ingest.batch import MIN_PARALLEL_BATCH, warm_pool
+    from pipeline.tagging import models
 
     if plan.new >= MIN_PARALLEL_BATCH and settings.workers > 1:
         warm_pool(settings)
@@ -193,8 +194,8 @@ def run_trends(store: Store, out, fmt: str = "csv", by: str = "year", years: tup
     """Tag what is new (unless `tag` is false: the caller has just done it), then write the tables, figures
     and HTML report under `out` — unless the report there was made from exactly the same data and settings
     (see `report_key`), which is then kept."""
-    from . import models
-    from .aggregate import AggregateConfig, by_period
+    from pipeline.analysis.aggregate import AggregateConfig, by_period
+    from pipeline.tagging import models
 
     config = config or AggregateConfig()
     out = Path(out)
@@ -206,8 +207,8 @@ def run_trends(store: Store, out, fmt: str = "csv", by: str = "year", years: tup
     if not force and marker.exists() and saved.exists() and marker.read_text().strip() == key:
         files = sorted(p for p in out.iterdir() if p.name not in ("report.key",))
         return TrendsResult(out, key, True, files, json.loads(saved.read_text()))
-    from .review import apply_reviews
-    from .trends import write_all
+    from pipeline.analysis.trends import write_all
+    from pipeline.review.records import apply_reviews
 
     rows = apply_reviews(store.tag_rows(card["version"]), store)  # reviewed passages: the reviewers' tags
     reports = by_period(rows, config, by=by, years=years)
@@ -258,41 +259,3 @@ def main_job(sources: Sequence[str], settings: Settings, out=None) -> str:
     tagged = run_tag(store)
     trends = trends_summary(store, out or settings.home / "trends", tag=False)
     return summarise(store, report) + "\n" + tagged.line() + "\n" + trends
-
-
-def dashboard_summary(store: Store) -> dict:
-    """What the review dashboard shows: review progress, reviews since the model was trained, and the
-    current verdict table (reviewed tags in place of the model's; a quicker bootstrap of 200 replicates)."""
-    from collections import Counter as _Counter
-
-    from . import models
-    from .aggregate import AggregateConfig, by_period
-    from .review import apply_reviews, effective_reviews
-
-    card = models.card()
-    live_by: _Counter = _Counter()
-    total = undone = 0
-    last_used = (card.get("reviews") or {}).get("last_review_id", 0)
-    since = 0
-    for r in store.iter_reviews():
-        total += 1
-        if r["undoes"] is not None:
-            undone += 1
-            continue
-        live_by[r["reviewer"]] += 1
-        if r["review_id"] > last_used:
-            since += 1
-    effective = effective_reviews(store)
-    rows = apply_reviews(store.tag_rows(card["version"]), store)
-    config = AggregateConfig(bootstrap=200)
-    periods = by_period(rows, config)
-    overall = by_period(rows, config, by="all")["all"]
-    table = [{"period": p, "verdict": r["verdict"] or "no verdict", "probability": r["verdict_probability"],
-              "documents": r["documents"], "tags": r["tags"],
-              "reviewed": sum(1 for x in rows if x.get("reviewed") and str(x["year"]) == p)}
-             for p, r in periods.items()]
-    return {"model": card["version"], "reviews_total": total, "undo_records": undone,
-            "by_reviewer": sorted(live_by.items(), key=lambda kv: (-kv[1], kv[0])),
-            "passages_reviewed": len(effective), "irrelevant": sum(1 for r in effective.values() if r["irrelevant"]),
-            "disputed": sum(1 for r in effective.values() if r.get("disputed")),
-            "since_training": since, "verdicts": table, "overall": verdict_line(overall)}

@@ -7,7 +7,7 @@ by side: which states a span is about (F1 between the readings), which (state, d
 the stance of pairs both readings labelled (raw agreement, Cohen's kappa, and linearly weighted kappa on
 the ordinal scale for pairs where both gave a stance other than none).
 
-    python -m pipeline.agreement            # prints Markdown, writes models/agreement.json and .md
+    python -m pipeline.tagging.agreement            # prints Markdown, writes models/agreement.json and .md
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from .annotations import ANNOTATIONS, STANCE_VALUE, Span, load
-from .models import MODELS
+from pipeline.codebook import STANCE_VALUE
+from pipeline.tagging.annotations import ANNOTATIONS, Span, load
+from pipeline.tagging.models import MODELS
 
 SECOND = ANNOTATIONS / "agreement"
 
@@ -77,7 +78,7 @@ def _kappa(fn, a: list, b: list, **kw) -> float | None:
 def markdown(report: dict, annotators: list[str]) -> str:
     lines = ["# Inter-annotator agreement", "",
              f"Second, blind reading by {', '.join(annotators)} of a random sample of annotated spans, "
-             "compared with the first reading (`python -m pipeline.agreement`).", "",
+             "compared with the first reading (`python -m pipeline.tagging.agreement`).", "",
              "| sample | spans | labels (1st / 2nd) | state F1 | (state, dimension) F1 | stance pairs | "
              "stance agreement | Cohen's kappa | weighted kappa (non-none) |",
              "|---|---|---|---|---|---|---|---|---|"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from .errors import RejectedInput
+from pipeline.errors import RejectedInput
 
 # Magic numbers of formats that are never text, with a name for the reason line.
 _MAGIC: tuple[tuple[bytes, str], ...] = (

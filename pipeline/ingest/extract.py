@@ -6,8 +6,8 @@ import io
 import logging
 import re
 
-from .decode import decode_bytes, html_declared_charset
-from .errors import RejectedInput
+from pipeline.errors import RejectedInput
+from pipeline.ingest.decode import decode_bytes, html_declared_charset
 
 _BOILERPLATE_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form",
                      "iframe", "svg", "button", "select", "template")

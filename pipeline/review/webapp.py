@@ -39,10 +39,9 @@ from starlette.responses import (
 )
 from starlette.routing import Route
 
-from . import review as rv
-from .annotations import DIMENSIONS, STANCES
-from .states import MEMBERS, STATE_CODES
-from .store import Store
+from pipeline.codebook import DIMENSIONS, MEMBERS, STANCES, STATE_CODES
+from pipeline.review import records as rv
+from pipeline.store import Store
 
 CSRF_COOKIE = "scotrack_csrf"
 TOKEN_COOKIE = "scotrack_token"
@@ -73,7 +72,7 @@ class AppConfig:
 
 
 def _env() -> Environment:
-    env = Environment(loader=PackageLoader("pipeline", "templates"), autoescape=select_autoescape(["html"]))
+    env = Environment(loader=PackageLoader("pipeline.review", "templates"), autoescape=select_autoescape(["html"]))
     return env
 
 
@@ -248,7 +247,7 @@ async def review_page(request: Request) -> Response:
 
 
 async def dashboard_page(request: Request) -> Response:
-    from .main_job import dashboard_summary
+    from pipeline.review.dashboard import dashboard_summary
 
     store = _store(request)
     key = json.dumps(store.fingerprint(), sort_keys=True, default=str)

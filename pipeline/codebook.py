@@ -1,4 +1,5 @@
-"""The SCO member states of the codebook (§1): codes, names and joining years."""
+"""The codebook's vocabulary in one place: member states (§1), dimensions and areas (§2), stances (§3),
+and the languages and document types scotrack reads."""
 
 from __future__ import annotations
 
@@ -39,3 +40,15 @@ def is_member(code: str, year: int | None = None) -> bool:
     if state is None:
         return False
     return year is None or year >= state.member_since
+
+
+# §2: each dimension and its areas
+DIMENSIONS: dict[str, tuple[str, ...]] = {"interest": ("security", "economic", "political"),
+                                          "identity": ("membership", "norms", "affect"),
+                                          "policy": ("security", "economic", "institutional")}
+# §3: the stance scale, and each stance's value (None: the passage speaks to the dimension without a stance)
+STANCES: tuple[str, ...] = ("positive", "limited", "negative", "opposed", "none")
+STANCE_VALUE: dict[str, int | None] = {"positive": 2, "limited": 1, "negative": -1, "opposed": -2, "none": None}
+
+LANGS: tuple[str, ...] = ("zh", "en", "ru")
+DOC_TYPES: tuple[str, ...] = ("declaration", "speech", "article", "transcript", "other")

@@ -15,10 +15,11 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score
 from sklearn.model_selection import GroupKFold
 
-from .annotations import DIMENSIONS, STANCE_VALUE, Label, Span, scope
-from .classify import Tagger, TagInput, candidates, pair_frame
-from .clean import to_simplified
-from .cues import cue_counts, rule_stance
+from pipeline.codebook import DIMENSIONS, STANCE_VALUE
+from pipeline.ingest.clean import to_simplified
+from pipeline.tagging.annotations import Label, Span, scope
+from pipeline.tagging.features.cues import cue_counts, rule_stance
+from pipeline.tagging.tagger import Tagger, TagInput, candidates, pair_frame
 
 LABELLED_STANCES = ("positive", "limited", "negative", "opposed", "none")
 

@@ -8,15 +8,12 @@ import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .annotations import Span
-from .config import PROJECT_ROOT
-from .errors import ScotrackError
+from pipeline.config import PROJECT_ROOT
+from pipeline.errors import ScotrackError
+from pipeline.tagging.annotations import Span
 
 MODELS = PROJECT_ROOT / "models"
 DEFAULT_NAME = "tagger"
-# The only types a model file may contain beyond scikit-learn's and numpy's own: ours.
-TRUSTED = ["pipeline.classify.CueFeatures", "pipeline.classify.Tagger", "pipeline.classify.analyze_tokens",
-           "pipeline.classify.analyze_token_bigrams", "pipeline.classify._Constant", "pipeline.ngrams.CharNgramTfidf"]
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "skops", "jieba", "jieba-fast", "spacy")
 
 
@@ -46,7 +43,7 @@ def save(tagger, spans: list[Span], folder: Path = MODELS, name: str = DEFAULT_N
 
     folder.mkdir(parents=True, exist_ok=True)
     digest = data_hash(spans)
-    from .classify import FEATURES_VERSION
+    from pipeline.tagging.tagger import FEATURES_VERSION
 
     params = hashlib.sha256(json.dumps([tagger.get_params(), FEATURES_VERSION], sort_keys=True).encode()).hexdigest()
     card = {
@@ -107,16 +104,52 @@ def _load(path: Path, meta: dict):
         raise ScotrackError(f"model {meta['version']} was trained with scikit-learn "
                             f"{meta['libraries'].get('scikit-learn')}, this is {now['scikit-learn']}; "
                             f"run `scotrack train` to rebuild it")
-    from .classify import FEATURES_VERSION
+    from pipeline.tagging.tagger import FEATURES_VERSION
 
     if meta.get("features", 1) != FEATURES_VERSION:
         raise ScotrackError(f"model {meta['version']} was built for tagger features version {meta.get('features', 1)}, "
                             f"this scotrack computes version {FEATURES_VERSION}; run `scotrack train` to rebuild it")
     try:
-        untrusted = sio.get_untrusted_types(file=path)
+        data = with_current_paths(path.read_bytes())
+        untrusted = sio.get_untrusted_types(data=data)
     except Exception as exc:
         raise ScotrackError(f"cannot read model file {path}: {exc}") from None
-    foreign = sorted(set(untrusted) - set(TRUSTED))
+    foreign = sorted(set(untrusted) - set(trusted_types()))
     if foreign:
         raise ScotrackError(f"model file {path} contains types scotrack does not trust: {', '.join(foreign[:5])}")
-    return sio.load(path, trusted=untrusted), meta
+    return sio.loads(data, trusted=untrusted), meta
+
+
+def trusted_types() -> list[str]:
+    """The only types a model file may contain beyond scikit-learn's and numpy's own: ours, named from the
+    objects themselves (so that moving a module never leaves this list behind)."""
+    from pipeline.tagging import tagger
+    from pipeline.tagging.features.ngrams import CharNgramTfidf
+
+    ours = (tagger.Tagger, tagger.CueFeatures, tagger._Constant, tagger.analyze_tokens, tagger.analyze_token_bigrams,
+            CharNgramTfidf)
+    return [f"{obj.__module__}.{obj.__qualname__}" for obj in ours]
+
+
+# Model files saved before the subpackage layout name our types by the modules they lived in then.
+MOVED_MODULES = {"pipeline.classify": "pipeline.tagging.tagger", "pipeline.ngrams": "pipeline.tagging.features.ngrams"}
+
+
+def with_current_paths(data: bytes) -> bytes:
+    """A skops file's bytes with the old module paths of our types replaced by today's; unchanged when it
+    names none (every file saved since)."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as old:
+        schema = old.read("schema.json").decode("utf-8")
+        moved = schema
+        for before, now in MOVED_MODULES.items():
+            moved = moved.replace(f'"__module__": "{before}"', f'"__module__": "{now}"')
+        if moved == schema:
+            return data
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as new:
+            for info in old.infolist():
+                new.writestr(info, moved.encode("utf-8") if info.filename == "schema.json" else old.read(info))
+    return out.getvalue()

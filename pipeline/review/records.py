@@ -25,8 +25,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .annotations import DIMENSIONS, STANCE_VALUE, STANCES
-from .states import STATE_CODES
+from pipeline.codebook import DIMENSIONS, STANCE_VALUE, STANCES, STATE_CODES
 
 SHARED = ""  # the thread of a passage reviewed once
 ADJUDICATION = "#adjudication"
@@ -616,7 +615,7 @@ def training_spans(store) -> tuple[list, dict]:
     """The effective review of every reviewed passage as a training span (origin `model-reviewed`,
     annotator `reviewer:NAME`; an irrelevant passage is a span with no label), held-out documents left
     out; and what the model card records of them (count, last review id)."""
-    from .annotations import Label, Span, is_held_out
+    from pipeline.tagging.annotations import Label, Span, is_held_out
 
     effective = effective_reviews(store)
     if not effective:

@@ -26,12 +26,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
-from .annotations import DIMENSIONS, STANCE_VALUE, Label
-from .cues import STANCE_CUES, stance_cue_vector
-from .mentions import find_mentions
-from .ngrams import CharNgramTfidf
-from .records import Mention
-from .states import MEMBERS
+from pipeline.codebook import DIMENSIONS, MEMBERS, STANCE_VALUE
+from pipeline.ingest.mentions import find_mentions
+from pipeline.records import Mention
+from pipeline.tagging.annotations import Label
+from pipeline.tagging.features.cues import STANCE_CUES, stance_cue_vector
+from pipeline.tagging.features.ngrams import CharNgramTfidf
 
 # Bumped whenever the features a model was fitted on change meaning, so an old model file is refused
 # with a clear message (2: vectorised character n-grams, words segmented once per passage; 3: passage cue
@@ -129,7 +129,7 @@ def passage_words(inp: TagInput) -> list[tuple[str, int, int]]:
         return [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(inp.text)]
     words = _align(inp.text, inp.tokens) if inp.tokens else None
     if words is None:
-        from .tokenise import init_jieba
+        from pipeline.ingest.tokenise import init_jieba
 
         words = [(w, s, e) for w, s, e in init_jieba().tokenize(inp.text) if w.strip()]
     return words

@@ -10,15 +10,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .config import BUNDLED_CORPUS
-from .states import MEMBERS
+from pipeline.codebook import DIMENSIONS, MEMBERS, STANCES
+from pipeline.config import BUNDLED_CORPUS
 
 ANNOTATIONS = BUNDLED_CORPUS / "annotations"
-DIMENSIONS = {"interest": ("security", "economic", "political"),
-              "identity": ("membership", "norms", "affect"),
-              "policy": ("security", "economic", "institutional")}
-STANCES = ("positive", "limited", "negative", "opposed", "none")
-STANCE_VALUE = {"positive": 2, "limited": 1, "negative": -1, "opposed": -2, "none": None}
 ORIGINS = ("gold", "assistant", "rule", "model-reviewed", "hand")
 
 
@@ -135,7 +130,7 @@ def stats(spans: list[Span]) -> dict:
     }
 
 
-if __name__ == "__main__":  # python -m pipeline.annotations: check the project's annotations
+if __name__ == "__main__":  # python -m pipeline.tagging.annotations: check the project's annotations
     import sys
 
     spans = list(load())

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .annotations import DIMENSIONS
-from .states import MEMBERS
+from pipeline.codebook import DIMENSIONS, MEMBERS
 
 FORMATS = ("csv", "parquet", "xlsx", "md")
 LEVEL_TICKS = {-2: "opposed (−2)", -1: "negative (−1)", 0: "0", 1: "limited (+1)", 2: "positive (+2)"}

@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .errors import ScotrackError
+from pipeline.errors import ScotrackError
 
 
 class TemporaryServer:

@@ -30,8 +30,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pipeline.codebook import MEMBERS
 from pipeline.records import Mention
-from pipeline.states import MEMBERS
 
 __all__ = ["HOWS", "LANGS", "Mention", "find_mentions"]
 

@@ -1,0 +1,43 @@
+"""What the review dashboard shows: review progress, reviews since training, and the current verdicts."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from pipeline.analysis.aggregate import AggregateConfig, by_period
+from pipeline.jobs import verdict_line
+from pipeline.review.records import apply_reviews, effective_reviews
+from pipeline.store import Store
+from pipeline.tagging import models
+
+
+def dashboard_summary(store: Store) -> dict:
+    """What the review dashboard shows: review progress, reviews since the model was trained, and the
+    current verdict table (reviewed tags in place of the model's; a quicker bootstrap of 200 replicates)."""
+    card = models.card()
+    live_by: Counter = Counter()
+    total = undone = 0
+    last_used = (card.get("reviews") or {}).get("last_review_id", 0)
+    since = 0
+    for r in store.iter_reviews():
+        total += 1
+        if r["undoes"] is not None:
+            undone += 1
+            continue
+        live_by[r["reviewer"]] += 1
+        if r["review_id"] > last_used:
+            since += 1
+    effective = effective_reviews(store)
+    rows = apply_reviews(store.tag_rows(card["version"]), store)
+    config = AggregateConfig(bootstrap=200)
+    periods = by_period(rows, config)
+    overall = by_period(rows, config, by="all")["all"]
+    table = [{"period": p, "verdict": r["verdict"] or "no verdict", "probability": r["verdict_probability"],
+              "documents": r["documents"], "tags": r["tags"],
+              "reviewed": sum(1 for x in rows if x.get("reviewed") and str(x["year"]) == p)}
+             for p, r in periods.items()]
+    return {"model": card["version"], "reviews_total": total, "undo_records": undone,
+            "by_reviewer": sorted(live_by.items(), key=lambda kv: (-kv[1], kv[0])),
+            "passages_reviewed": len(effective), "irrelevant": sum(1 for r in effective.values() if r["irrelevant"]),
+            "disputed": sum(1 for r in effective.values() if r.get("disputed")),
+            "since_training": since, "verdicts": table, "overall": verdict_line(overall)}
