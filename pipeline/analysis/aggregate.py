@@ -17,59 +17,17 @@ Every number traces back: a state score carries the passages that weigh most (do
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from pipeline.analysis import measures
 from pipeline.codebook import DIMENSIONS, MEMBERS
+from pipeline.config import AggregateConfig
 
 VALUES = (-2, -1, 1, 2)
 STANCE_OF = {2: "positive", 1: "limited", -1: "negative", -2: "opposed"}
 VALUE_OF = {v: k for k, v in STANCE_OF.items()}
-
-
-@dataclass
-class AggregateConfig:
-    """Thresholds of the aggregation; the defaults are justified by the worked cases in tests/test_aggregate.py."""
-
-    min_passages: int = 3  # stance tags a state needs on a dimension to be scored
-    min_states: int = 3  # scored states a dimension needs for a tendency
-    consistency_sd: float = 0.5  # at most this standard deviation of scores: consistent
-    camp_share: float = 0.25  # the camp rule's share of scored states in each camp
-    er_alpha: float = 1.0  # Esteban–Ray identification weight
-    bootstrap: int = 500  # replicates (documents resampled)
-    seed: int = 0
-    evidence: int = 5  # passages shown per state score
-    scope: str = "relevant"  # "relevant": SCO-relevant passages and passages naming two or more members; "all"
-    include_uncertain: bool = True  # tags below the abstain threshold still count, with their low weight
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_toml(cls, path, **overrides) -> AggregateConfig:
-        """Defaults, then the `[aggregate]` table of a TOML file (unknown keys are an error), then overrides."""
-        import tomllib
-
-        from pipeline.errors import ScotrackError
-
-        values: dict = {}
-        if path is not None:
-            try:
-                with open(path, "rb") as f:
-                    values = tomllib.load(f).get("aggregate", {})
-            except (OSError, tomllib.TOMLDecodeError) as exc:
-                raise ScotrackError(f"cannot read configuration {path}: {exc}") from None
-            unknown = sorted(set(values) - set(cls.__dataclass_fields__))
-            if unknown:
-                raise ScotrackError(f"unknown setting(s) in {path}: {', '.join(unknown)}; known: "
-                                    f"{', '.join(cls.__dataclass_fields__)}")
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        config = cls(**values)
-        if config.scope not in ("relevant", "all"):
-            raise ScotrackError(f"scope must be 'relevant' or 'all', not {config.scope!r}")
-        return config
 
 
 def level(score: float) -> str:
