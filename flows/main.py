@@ -11,11 +11,11 @@
 Incremental by content, with the store's own bookkeeping (honest across processes and runners): a document
 is processed once per (content hash, pipeline version) — `documents.sha256` and
 `documents.pipeline_version`; a passage is tagged once per model version — `taggings.model_version`; a
-report is rewritten only when its key changes — `pipeline.main_job.report_key` (store fingerprint, model
+report is rewritten only when its key changes — `pipeline.jobs.report_key` (store fingerprint, model
 version, settings), kept beside the report as `report.key`.
 
 `runner="dask"` runs the ingest batches in parallel on prefect-dask's `DaskTaskRunner` (a local cluster of
-`dask_workers` processes, or an existing cluster at `dask_address`); the default is Prefect's thread runner
+`dask_workers` processes, or an existing cluster at `settings.dask_address`); the default is Prefect's thread runner
 with the batches in sequence, each using `settings.workers` processes.
 """
 
@@ -28,7 +28,7 @@ from prefect import flow, get_run_logger, task
 from pipeline.config import Settings
 from pipeline.ingest.batch import IngestReport, ingest_items, triage
 from pipeline.ingest.discover import Item, discover
-from pipeline.jobs import summarise
+from pipeline.jobs import run_tag, run_trends, summarise, trends_text
 from pipeline.progress import progress_bar
 from pipeline.store import Store
 
@@ -106,17 +106,13 @@ class UIProgress:
 
 @task
 def tag_task(settings: Settings) -> str:
-    from pipeline.jobs import run_tag
-
     ui = UIProgress("scotrack-tag-progress", 0, "passages tagged")
-    return run_tag(Store(settings.url), progress=ui.update, on_total=ui.set_total).line()
+    return run_tag(Store(settings.url), settings, progress=ui.update, on_total=ui.set_total).line()
 
 
 @task
 def report_task(settings: Settings, out: str, tag: bool = True) -> str:
-    from pipeline.jobs import run_trends, trends_text
-
-    result = run_trends(Store(settings.url), out, tag=tag)
+    result = run_trends(Store(settings.url), settings, out, tag=tag)
     _publish(result)
     return trends_text(result)
 
@@ -151,7 +147,7 @@ def _publish(result) -> None:
         get_run_logger().warning("could not publish the artifacts: %s", exc)
 
 
-def _runner(runner: str, dask_address: str | None, dask_workers: int):
+def _runner(runner: str, dask_address: str, dask_workers: int):
     if runner == "dask":
         from prefect_dask import DaskTaskRunner
 
@@ -165,9 +161,8 @@ def _runner(runner: str, dask_address: str | None, dask_workers: int):
 
 
 @flow(name="scotrack-ingest")
-def ingest_flow(sources: Sequence[str], settings: Settings | None = None, urls: Sequence[str] = (),
+def ingest_flow(sources: Sequence[str], settings: Settings, urls: Sequence[str] = (),
                 feeds: Sequence[str] = (), parallel: bool = False) -> IngestReport:
-    settings = settings or Settings()
     logger = get_run_logger()
     if urls or feeds:
         logger.info(fetch_task(list(urls), list(feeds), settings))
@@ -195,25 +190,23 @@ def ingest_flow(sources: Sequence[str], settings: Settings | None = None, urls: 
 
 
 @flow(name="scotrack-tag")
-def tag_flow(settings: Settings | None = None) -> str:
-    return tag_task(settings or Settings())
+def tag_flow(settings: Settings) -> str:
+    return tag_task(settings)
 
 
 @flow(name="scotrack-report")
-def report_flow(settings: Settings | None = None, out: str | None = None, tag: bool = True) -> str:
+def report_flow(settings: Settings, out: str | None = None, tag: bool = True) -> str:
     """Tag what is untagged (unless `tag` is false: the caller has just done it), then write the report."""
-    settings = settings or Settings()
     return report_task(settings, out or str(settings.home / "trends"), tag)
 
 
 @flow(name="scotrack-refresh")
-def refresh_flow(sources: Sequence[str], settings: Settings | None = None, out: str | None = None,
+def refresh_flow(sources: Sequence[str], settings: Settings, out: str | None = None,
                  urls: Sequence[str] = (), feeds: Sequence[str] = (), runner: str = "default",
-                 dask_address: str | None = None, dask_workers: int = 2) -> str:
+                 dask_workers: int = 2) -> str:
     """Ingest what is new (on the chosen task runner), tag what is untagged, rewrite the report if anything
     changed; summarise."""
-    settings = settings or Settings()
-    task_runner = _runner(runner, dask_address, dask_workers)
+    task_runner = _runner(runner, settings.dask_address, dask_workers)
     ingest = ingest_flow if task_runner is None else ingest_flow.with_options(task_runner=task_runner)
     total = ingest(sources, settings, urls, feeds, parallel=task_runner is not None)
     tagged = tag_flow(settings)
@@ -221,41 +214,41 @@ def refresh_flow(sources: Sequence[str], settings: Settings | None = None, out: 
     return summarise(Store(settings.url), total) + "\n" + tagged + "\n" + trends
 
 
-def run_refresh(sources: Sequence[str], settings: Settings | None = None, out: str | None = None,
+def run_refresh(sources: Sequence[str], settings: Settings, out: str | None = None,
                 urls: Sequence[str] = (), feeds: Sequence[str] = (), runner: str = "default",
-                dask_address: str | None = None, dask_workers: int = 2) -> str:
-    """`refresh_flow` with plain arguments (what the CLI and the benchmark call)."""
-    return refresh_flow(sources, settings, out, list(urls), list(feeds), runner, dask_address, dask_workers)
-
-
-# The name the earlier code and tests use for the main job.
-main_flow = refresh_flow
+                dask_workers: int = 2) -> str:
+    """`refresh_flow` with plain arguments (what `flows.run.refresh` and the benchmark call)."""
+    return refresh_flow(sources, settings, out, list(urls), list(feeds), runner, dask_workers)
 
 
 # -- deployments (schedules need a real Prefect server) -------------------------------------------------
 
-@flow(name="scotrack-poll")
-def poll_flow(sources: list[str], home: str, database_url: str = "", out: str = "", urls: list[str] | None = None,
-              feeds: list[str] | None = None) -> str:
-    """The scheduled refresh: drop folders, URLs and feeds; plain parameters so a deployment can carry them."""
+def _scheduled_settings(home: str, database_url: str, config: str) -> Settings:
+    """The settings of a scheduled run: the environment of the serving process, the store the deployment
+    names, and its configuration file (read at each run, so an edited file applies to the next one)."""
     from pathlib import Path
 
-    settings = Settings(home=Path(home), database_url=database_url)
-    return refresh_flow(sources, settings, out or None, urls or [], feeds or [])
+    return Settings.from_env(home=Path(home), database_url=database_url).with_config_file(config or None)
+
+
+@flow(name="scotrack-poll")
+def poll_flow(sources: list[str], home: str, database_url: str = "", out: str = "", urls: list[str] | None = None,
+              feeds: list[str] | None = None, config: str = "") -> str:
+    """The scheduled refresh: drop folders, URLs and feeds; plain parameters so a deployment can carry them."""
+    return refresh_flow(sources, _scheduled_settings(home, database_url, config), out or None, urls or [],
+                        feeds or [])
 
 
 @flow(name="scotrack-yearly-report")
-def yearly_report_flow(home: str, database_url: str = "", out: str = "") -> str:
+def yearly_report_flow(home: str, database_url: str = "", out: str = "", config: str = "") -> str:
     """The scheduled trend report (tables, figures, HTML, artifacts) from whatever the store holds."""
-    from pathlib import Path
-
-    settings = Settings(home=Path(home), database_url=database_url)
-    return report_flow(settings, out or None)
+    return report_flow(_scheduled_settings(home, database_url, config), out or None)
 
 
 def deployments(sources: Sequence[str], settings: Settings, out: str | None, urls: Sequence[str],
-                feeds: Sequence[str], poll_cron: str, report_cron: str) -> list:
-    common = {"home": str(settings.home), "database_url": settings.database_url, "out": out or ""}
+                feeds: Sequence[str], poll_cron: str, report_cron: str, config_file: str | None = None) -> list:
+    common = {"home": str(settings.home), "database_url": settings.database_url, "out": out or "",
+              "config": str(config_file or "")}
     return [
         poll_flow.to_deployment(name="scotrack-poll", cron=poll_cron,
                                 parameters={**common, "sources": list(sources), "urls": list(urls),

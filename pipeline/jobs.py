@@ -1,27 +1,123 @@
-"""The main job's stages without an orchestrator, and the summary it prints."""
+"""The jobs behind the commands: each takes the settings and what the command was given, does the work
+through the stages, and returns what the command prints. No Prefect here: flows/ wraps these stages."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.codebook import MEMBERS
 from pipeline.config import Settings
+from pipeline.errors import ScotrackError
 from pipeline.ingest.batch import IngestReport, ingest_items
 from pipeline.ingest.discover import discover
 from pipeline.progress import progress_bar
+from pipeline.records import SourceMeta
 from pipeline.store import Store
 
+Say = Callable[[str], None]  # where a job reports what it is doing (the CLI: a line on stderr)
 
-def run_ingest(sources: Sequence[str], settings: Settings, store: Store | None = None) -> IngestReport:
+
+# -- ingest ----------------------------------------------------------------------------------------------
+
+def run_ingest(sources: Sequence[str | Path], settings: Settings, store: Store | None = None,
+               defaults: SourceMeta | None = None) -> IngestReport:
+    """Ingest files and folders (with a progress bar)."""
     store = store or Store(settings.url)
-    items = list(discover(sources))
+    items = list(discover(sources, defaults))
     with progress_bar(len(items), "ingest") as bar:
         return ingest_items(items, store, settings, progress=bar.update)
+
+
+def ingest_text(report: IngestReport) -> str:
+    """What `scotrack ingest` prints: the counts, then each duplicate and rejected document with its reason."""
+    lines = [report.line()]
+    if report.unchanged:
+        lines.append(f"already in the store: {report.unchanged}")
+    lines += [f"duplicate: {source} (same text as {dup})" for source, dup in report.duplicate_items]
+    lines += [f"rejected: {source}: {reason}" for source, reason in report.rejected_items]
+    return "\n".join(lines)
+
+
+def fetch(urls: Sequence[str], feeds: Sequence[str], settings: Settings, policy, defaults: SourceMeta):
+    """Fetch URLs and feed entries and ingest them; returns the FetchReport."""
+    from pipeline.ingest.sources import fetch_sources
+
+    return fetch_sources(urls, feeds, Store(settings.url), settings, policy, defaults)
+
+
+def fetch_text(report) -> str:
+    lines = [report.line()]
+    lines += [f"failed: {url}: {reason}" for url, reason in report.failed]
+    lines += [f"rejected: {source}: {reason}" for source, reason in report.ingest.rejected_items]
+    return "\n".join(lines)
+
+
+# -- what the store holds ----------------------------------------------------------------------------------
+
+DOC_KEYS = ("doc_id", "source", "title", "lang", "doc_type", "date", "status", "reason", "passages",
+            "speaker_state", "relevant", "duplicate_of", "provenance", "licence", "fmt", "encoding", "sha256")
+PASSAGE_KEYS = ("passage_id", "doc_id", "text", "lang", "relevant", "states", "tags", "kind", "start", "end",
+                "mentions")
+
+
+def docs_text(store: Store, status: str | None, as_json: bool) -> tuple[str, int]:
+    """`scotrack docs`: the documents as a JSON array, or a line each; and how many there are."""
+    rows = store.documents(status=status)
+    if as_json:
+        return json.dumps([{k: d.get(k) for k in DOC_KEYS} for d in rows], ensure_ascii=False, indent=1), len(rows)
+    return "\n".join(f"{d['doc_id']}\t{d['status']}\t{d['lang'] or '-'}\t{d['doc_type'] or '-'}\t"
+                     f"{d['date'] or '-'}\t{d['passages']}\t{(d['title'] or '')[:60]}"
+                     + (f"  ({d['reason']})" if d["reason"] else "") for d in rows), len(rows)
+
+
+def passages_text(store: Store, doc_id: str | None, state: str | None, relevant: bool, limit: int | None,
+                  as_json: bool) -> str:
+    """`scotrack passages`: passages with the states they mention (JSON, or a line each)."""
+    if doc_id and store.document(doc_id) is None:
+        raise ScotrackError(f"no document {doc_id!r} (see `scotrack docs`)")
+    rows = store.passages(doc_id=doc_id, state=state.upper() if state else None,
+                          relevant=True if relevant else None, limit=limit)
+    if as_json:
+        out = [{k: (bool(r[k]) if k == "relevant" else r[k]) for k in PASSAGE_KEYS} for r in rows]
+        return json.dumps(out, ensure_ascii=False, indent=1)
+    return "\n".join(f"{r['passage_id']} {'*' if r['relevant'] else ' '} [{','.join(r['states'])}] {r['text'][:100]}"
+                     for r in rows)
+
+
+def document(store: Store, doc_id: str) -> dict:
+    d = store.document(doc_id)
+    if d is None:
+        raise ScotrackError(f"no document {doc_id!r} (see `scotrack docs`)")
+    return d
+
+
+def original_bytes(store: Store, doc_id: str) -> bytes:
+    data = store.original_bytes(document(store, doc_id)["sha256"])
+    if data is None:
+        raise ScotrackError(f"the original bytes of {doc_id} were not kept (over the keep limit)")
+    return data
+
+
+def show_text(store: Store, doc_id: str) -> str:
+    """`scotrack show`: a document's metadata, what cleaning removed, its passages and their mentions."""
+    d = document(store, doc_id)
+    lines = [f"{k:17} {d[k]}" for k in (
+        "doc_id", "title", "source", "provenance", "licence", "date", "doc_type", "lang", "speaker_state", "status",
+        "reason", "duplicate_of", "fmt", "encoding", "sha256", "relevant", "n_passages", "pipeline_version",
+        "ingested_at") if d.get(k) not in (None, "")]
+    if d["cleaning"]:
+        lines.append("cleaning          " + ", ".join(f"{k} {v}" for k, v in d["cleaning"].items() if v))
+    for r in store.passages(doc_id=doc_id):
+        flag = "*" if r["relevant"] else " "
+        ms = ", ".join(f"{m['state']}:{m['surface']}({m['how']})" for m in r["mentions"])
+        lines += ["", f"[{r['position']}] {flag} {r['kind']} {r['lang']} {r['start']}-{r['end']}  {ms}", r["text"]]
+    return "\n".join(lines)
 
 
 def summarise(store: Store, report: IngestReport | None = None) -> str:
@@ -64,18 +160,22 @@ def summarise(store: Store, report: IngestReport | None = None) -> str:
     return "\n".join(lines)
 
 
-def run_tag(store: Store, model_dir=None, progress=None, on_total=None):
-    """Tag new or changed passages with the shipped model; returns the TagReport. When every passage is
-    already tagged by the current model (one count query), the model is not even loaded. `progress(n)` and
-    `on_total(n)` are told how far it is, besides the progress bar."""
+# -- tagging ---------------------------------------------------------------------------------------------
+
+def run_tag(store: Store, settings: Settings, progress: Callable[[int], None] | None = None,
+            on_total: Callable[[int], None] | None = None):
+    """Tag new or changed passages with the model in `settings.models_dir`; returns the TagReport. When every
+    passage is already tagged by the current model (one count query), the model is not even loaded.
+    `progress(n)` and `on_total(n)` are told how far it is, besides the progress bar."""
+    from pipeline.ingest import tokenise
     from pipeline.tagging import models
     from pipeline.tagging.apply import TagReport, tag_store
 
-    folder = model_dir or models.MODELS
-    version = models.card(folder)["version"]
+    version = models.card(settings.models_dir)["version"]
     if store.count_to_tag(version) == 0:
         return TagReport(model_version=version)
-    tagger, card = models.load(folder)
+    tokenise.configure(settings.cache_dir)
+    tagger, card = models.load(settings.models_dir)
     bar = progress_bar(0, "tag", unit="passage")
 
     def advance(n: int) -> None:
@@ -91,6 +191,19 @@ def run_tag(store: Store, model_dir=None, progress=None, on_total=None):
     with bar:
         return tag_store(store, tagger, card["version"], progress=advance, on_total=total)
 
+
+def classify(lines, settings: Settings):
+    """`scotrack classify`: one output record per JSONL input line (see `tagging.apply.classify_lines`)."""
+    from pipeline.ingest import tokenise
+    from pipeline.tagging import models
+    from pipeline.tagging.apply import classify_lines
+
+    tokenise.configure(settings.cache_dir)
+    tagger, _ = models.load(settings.models_dir)
+    return classify_lines(lines, tagger)
+
+
+# -- trends ----------------------------------------------------------------------------------------------
 
 # Bumped when the report's content changes for the same data (so a cached report is rewritten).
 REPORT_VERSION = 1
@@ -115,16 +228,75 @@ def report_key(store: Store, model_version: str, config, by: str, years, fmt: st
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def report_is_current(store: Store, out, model_version: str, config=None, by: str = "year", years=None,
-                      fmt: str = "csv") -> bool:
-    """Whether the report under `out` was made from exactly this data and these settings (`report_key`)."""
-    from pipeline.analysis.aggregate import AggregateConfig
-
-    out = Path(out)
+def _current_key(out: Path) -> str | None:
     marker, saved = out / "report.key", out / "verdicts.json"
-    key = report_key(store, model_version, config or AggregateConfig(), by, years, fmt)
-    return marker.exists() and saved.exists() and marker.read_text().strip() == key
+    return marker.read_text().strip() if marker.exists() and saved.exists() else None
 
+
+def trends_out(settings: Settings, out=None) -> Path:
+    """Where trend outputs go: `out`, else <home>/trends."""
+    return Path(out) if out else settings.home / "trends"
+
+
+def run_trends(store: Store, settings: Settings, out=None, fmt: str = "csv", by: str = "year",
+               years: tuple[int, int] | None = None, force: bool = False, tag: bool = True) -> TrendsResult:
+    """Tag what is new (unless `tag` is false: the caller has just done it), then write the tables, figures
+    and HTML report under `out` with the aggregation settings of `settings` — unless the report there was
+    made from exactly the same data and settings (see `report_key`), which is then kept."""
+    from pipeline.analysis.aggregate import by_period
+    from pipeline.analysis.effective import effective_tags
+    from pipeline.analysis.trends import write_all
+    from pipeline.tagging import models
+
+    config = settings.aggregate
+    out = trends_out(settings, out)
+    if tag:
+        run_tag(store, settings)
+    card = models.card(settings.models_dir)
+    key = report_key(store, card["version"], config, by, years, fmt)
+    saved = out / "verdicts.json"
+    if not force and _current_key(out) == key:
+        files = sorted(p for p in out.iterdir() if p.name not in ("report.key",))
+        return TrendsResult(out, key, True, files, json.loads(saved.read_text()))
+    rows = effective_tags(store, card["version"])  # reviewed passages: the reviewers' tags
+    reports = by_period(rows, config, by=by, years=years)
+    overall = by_period(rows, config, by="all", years=years)["all"]
+    written = write_all({**reports, **({"all years": overall} if by != "all" else {})}, out, fmt,
+                        consistency_sd=config.consistency_sd)
+    summary = {"model": card["version"],
+               "periods": {p: {k: r[k] for k in ("verdict", "verdict_probability", "documents", "tags")}
+                           for p, r in reports.items()},
+               "overall": {"line": verdict_line(overall), "verdict": overall["verdict"],
+                           "verdict_probability": overall["verdict_probability"]}}
+    saved.write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
+    (out / "report.key").write_text(key + "\n")
+    files = [p for paths in written.values() for p in paths] + [saved]
+    return TrendsResult(out, key, False, files, summary, reports, overall)
+
+
+def verdict_line(report: dict, period: str = "all years") -> str:
+    v = report["verdict"]
+    if v is None:
+        return f"{period}: no verdict — {report['evidence_note']}"
+    tend = ", ".join(f"{d} {report['dimensions'][d]['tendency']}" for d in report["dimensions"])
+    return f"{period}: {v} (bootstrap probability {report['verdict_probability']:.2f}; {tend})"
+
+
+def trends_text(result: TrendsResult) -> str:
+    """Where the outputs are and the verdict per year and overall."""
+    lines = [f"trend tables, figures and report in {result.out}"
+             + (" (unchanged: nothing new since they were written)" if result.cached else "") + ":"]
+    lines += [f"  {p.name}" for p in result.files]
+    lines.append("verdict by year (bootstrap probability; documents, stance tags):")
+    for period, rep in result.summary["periods"].items():
+        v = rep["verdict"] or "no verdict"
+        lines.append(f"  {period}: {v:<12} {rep['verdict_probability']:.2f}  ({rep['documents']} documents, "
+                     f"{rep['tags']} tags)" + ("  — too little evidence" if rep["verdict"] is None else ""))
+    lines.append("overall, " + result.summary["overall"]["line"])
+    return "\n".join(lines)
+
+
+# -- the main job ------------------------------------------------------------------------------------------
 
 @dataclass
 class RefreshPlan:
@@ -152,21 +324,21 @@ class RefreshPlan:
 
 def plan_refresh(sources: Sequence[str], settings: Settings, out=None, store: Store | None = None) -> RefreshPlan:
     """The check a refresh starts with: each source file is read and hashed and the store asked (see
-    `ingest.triage`), the untagged passages counted, the report's key compared. Cheap: no document is
+    `ingest.batch.triage`), the untagged passages counted, the report's key compared. Cheap: no document is
     processed and neither the tokenisers nor the model are loaded."""
     from pipeline.ingest.batch import triage
     from pipeline.tagging import models
 
     store = store or Store(settings.url)
     sorted_out = triage(discover(sources), store, settings)
-    version = models.card()["version"]
+    version = models.card(settings.models_dir)["version"]
+    key = report_key(store, version, settings.aggregate, "year", None, "csv")
     return RefreshPlan(new=len(sorted_out.todo), unchanged=sorted_out.unchanged, rejected=len(sorted_out.rejected),
                        untagged=store.count_to_tag(version),
-                       report_current=report_is_current(store, out or settings.home / "trends", version),
-                       model_version=version)
+                       report_current=_current_key(trends_out(settings, out)) == key, model_version=version)
 
 
-def nothing_new_text(store: Store, plan: RefreshPlan, out) -> str:
+def nothing_new_text(store: Store, settings: Settings, plan: RefreshPlan, out=None) -> str:
     """What a refresh with nothing new prints: the same summary as a full one, from the store and the kept
     report."""
     from pipeline.tagging.apply import TagReport
@@ -174,7 +346,7 @@ def nothing_new_text(store: Store, plan: RefreshPlan, out) -> str:
     report = IngestReport(unchanged=plan.unchanged)
     report.rejected = plan.rejected
     return "\n".join([summarise(store, report), TagReport(model_version=plan.model_version).line(),
-                      trends_text(run_trends(store, out, tag=False)), plan.line()])
+                      trends_text(run_trends(store, settings, out, tag=False)), plan.line()])
 
 
 def warm_up(settings: Settings, plan: RefreshPlan) -> None:
@@ -186,76 +358,114 @@ def warm_up(settings: Settings, plan: RefreshPlan) -> None:
     if plan.new >= MIN_PARALLEL_BATCH and settings.workers > 1:
         warm_pool(settings)
     if plan.new or plan.untagged:
-        models.load()
+        models.load(settings.models_dir)
 
 
-def run_trends(store: Store, out, fmt: str = "csv", by: str = "year", years: tuple[int, int] | None = None,
-               config=None, model_dir=None, force: bool = False, tag: bool = True) -> TrendsResult:
-    """Tag what is new (unless `tag` is false: the caller has just done it), then write the tables, figures
-    and HTML report under `out` — unless the report there was made from exactly the same data and settings
-    (see `report_key`), which is then kept."""
-    from pipeline.analysis.aggregate import AggregateConfig, by_period
-    from pipeline.tagging import models
-
-    config = config or AggregateConfig()
-    out = Path(out)
-    if tag:
-        run_tag(store, model_dir)
-    card = models.card(model_dir or models.MODELS)
-    key = report_key(store, card["version"], config, by, years, fmt)
-    marker, saved = out / "report.key", out / "verdicts.json"
-    if not force and marker.exists() and saved.exists() and marker.read_text().strip() == key:
-        files = sorted(p for p in out.iterdir() if p.name not in ("report.key",))
-        return TrendsResult(out, key, True, files, json.loads(saved.read_text()))
-    from pipeline.analysis.trends import write_all
-    from pipeline.review.records import apply_reviews
-
-    rows = apply_reviews(store.tag_rows(card["version"]), store)  # reviewed passages: the reviewers' tags
-    reports = by_period(rows, config, by=by, years=years)
-    overall = by_period(rows, config, by="all", years=years)["all"]
-    written = write_all({**reports, **({"all years": overall} if by != "all" else {})}, out, fmt,
-                        consistency_sd=config.consistency_sd)
-    summary = {"model": card["version"],
-               "periods": {p: {k: r[k] for k in ("verdict", "verdict_probability", "documents", "tags")}
-                           for p, r in reports.items()},
-               "overall": {"line": verdict_line(overall), "verdict": overall["verdict"],
-                           "verdict_probability": overall["verdict_probability"]}}
-    saved.write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
-    marker.write_text(key + "\n")
-    files = [p for paths in written.values() for p in paths] + [saved]
-    return TrendsResult(out, key, False, files, summary, reports, overall)
-
-
-def verdict_line(report: dict, period: str = "all years") -> str:
-    v = report["verdict"]
-    if v is None:
-        return f"{period}: no verdict — {report['evidence_note']}"
-    tend = ", ".join(f"{d} {report['dimensions'][d]['tendency']}" for d in report["dimensions"])
-    return f"{period}: {v} (bootstrap probability {report['verdict_probability']:.2f}; {tend})"
-
-
-def trends_text(result: TrendsResult) -> str:
-    """Where the outputs are and the verdict per year and overall."""
-    lines = [f"trend tables, figures and report in {result.out}"
-             + (" (unchanged: nothing new since they were written)" if result.cached else "") + ":"]
-    lines += [f"  {p.name}" for p in result.files]
-    lines.append("verdict by year (bootstrap probability; documents, stance tags):")
-    for period, rep in result.summary["periods"].items():
-        v = rep["verdict"] or "no verdict"
-        lines.append(f"  {period}: {v:<12} {rep['verdict_probability']:.2f}  ({rep['documents']} documents, "
-                     f"{rep['tags']} tags)" + ("  — too little evidence" if rep["verdict"] is None else ""))
-    lines.append("overall, " + result.summary["overall"]["line"])
-    return "\n".join(lines)
-
-
-def trends_summary(store: Store, out, tag: bool = True) -> str:
-    """Write (or keep) the trend outputs under `out` and describe them."""
-    return trends_text(run_trends(store, out, tag=tag))
+def default_sources(settings: Settings, paths: Sequence[str | Path], remote: bool = False) -> list[str]:
+    """The sources of a run: the paths given, else (when no URL or feed is given either) the bundled corpus."""
+    return [str(p) for p in paths] or ([] if remote else [str(settings.corpus_dir)])
 
 
 def main_job(sources: Sequence[str], settings: Settings, out=None) -> str:
+    """The main job without an orchestrator: ingest, tag, trends; returns the summary."""
     store = Store(settings.url)
     report = run_ingest(sources, settings, store)
-    tagged = run_tag(store)
-    trends = trends_summary(store, out or settings.home / "trends", tag=False)
+    tagged = run_tag(store, settings)
+    trends = trends_text(run_trends(store, settings, out, tag=False))
     return summarise(store, report) + "\n" + tagged.line() + "\n" + trends
+
+
+# -- analyze ---------------------------------------------------------------------------------------------
+
+def analyze(paths: Sequence[Path], defaults: SourceMeta, settings: Settings, keep: bool = False) -> dict:
+    """Ingest `paths` (into a temporary store unless `keep`), tag them, and aggregate all their passages:
+    the report of `scotrack analyze` (scores, tendencies, the verdict, with evidence)."""
+    from pipeline.analysis.aggregate import analyse, reported_apart, select
+    from pipeline.analysis.effective import effective_tags
+    from pipeline.tagging import models
+
+    if not paths:
+        raise ScotrackError("give at least one file or folder to analyse")
+    config = replace(settings.aggregate, scope="all")
+    card = models.card(settings.models_dir)
+    with tempfile.TemporaryDirectory(prefix="scotrack-analyze-") as tmp:
+        store = Store(settings.url) if keep else Store(settings.with_(home=Path(tmp), database_url="").url)
+        items = list(discover(paths, defaults))
+        report_in = ingest_items(items, store, settings.with_(workers=1 if len(items) < 8 else None))
+        run_tag(store, settings)
+        sources = {str(i.path) for i in items if i.path is not None}
+        doc_ids = {d["doc_id"] for d in store.documents() if d["source"] in sources} if keep else None
+        # with --keep, passages reviewers have corrected count with the reviewers' tags
+        rows = effective_tags(store, card["version"], doc_ids)
+        report = analyse(select(rows, config), config)
+        report["reported_apart"] = reported_apart(rows, config)
+        report["input"] = {"files": len(items), "ingested": report_in.ingested, "unchanged": report_in.unchanged,
+                           "duplicates": report_in.duplicates, "rejected": dict(report_in.rejected_items),
+                           "model": card["version"]}
+    return report
+
+
+def analyze_text(report: dict) -> str:
+    lines = [verdict_line(report, "verdict")]
+    lines += [f"rejected: {source}: {reason}" for source, reason in report["input"]["rejected"].items()]
+    for d, dim in report["dimensions"].items():
+        disp = dim["dispersion"]
+        lines.append(f"{d}: {dim['tendency'] or 'no tendency'}"
+                     + (f" (sd {disp['sd']:.2f}, Leik {disp['leik']:.2f}, agreement A {disp['agreement_a']:.2f})"
+                        if disp else "") + (f" — {dim['reason']}" if dim.get("reason") else ""))
+        for s, v in dim["states"].items():
+            ev = v["evidence"][0] if v["evidence"] else None
+            lines.append(f"  {s} {v['score']:+.2f} {v['level']:<8} n={v['n']:<4} [{v['interval'][0]}, "
+                         f"{v['interval'][1]}]" + (f"  e.g. {ev['text'][:80]!r}" if ev else ""))
+        for s, v in dim["not_scored"].items():
+            lines.append(f"  {s} not scored: {v['reason']} (n={v['n']})")
+    return "\n".join(lines)
+
+
+# -- training and evaluation -----------------------------------------------------------------------------
+
+def train(settings: Settings, annotations: Path | None = None, out: Path | None = None, reviews: bool = True,
+          say: Say = print) -> str:
+    """Train the tagger on the annotations (and the store's reviews), save it with its card under `out`
+    (default: the models folder); held-out documents are refused."""
+    from pipeline.tagging import models
+    from pipeline.tagging.train import train as train_tagger
+    from pipeline.tagging.train import training_spans
+
+    spans = training_spans(annotations or settings.corpus_dir / "annotations", settings.corpus_dir)
+    used = None
+    if reviews and settings.store_exists():
+        from pipeline.review.records import training_spans as review_spans
+
+        reviewed, used = review_spans(Store(settings.url))
+        spans = spans + reviewed
+        say(f"with {len(reviewed)} reviewed passages from the store")
+    say(f"training on {len(spans)} spans, {sum(len(s.labels) for s in spans)} labels")
+    folder = out or settings.models_dir
+    card = models.save(train_tagger(spans), spans, folder=folder, reviews=used)
+    return f"model {card['version']} saved to {folder / (card['name'] + '.skops')}"
+
+
+def evaluate(settings: Settings, folds: int = 5, annotations: Path | None = None, out: Path | None = None,
+             progress: Callable[[int], None] | None = None) -> str:
+    """Grouped cross-validation against the baselines; writes evaluation.json and .md, returns the Markdown."""
+    from pipeline.tagging import models
+    from pipeline.tagging.train import evaluate as run_evaluation
+    from pipeline.tagging.train import report_markdown, training_spans
+
+    spans = training_spans(annotations or settings.corpus_dir / "annotations", settings.corpus_dir)
+    thresholds: list = []
+    report = run_evaluation(spans, folds=folds, progress=progress, fold_thresholds=thresholds)
+    folder = out or settings.models_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = models.data_hash(spans)
+    header = (f"# Tagger evaluation\n\n{folds}-fold cross-validation grouped by document on {len(spans)} spans "
+              f"({sum(len(s.labels) for s in spans)} labels; data sha256 {digest[:12]}). Reproduce: "
+              f"`scotrack evaluate --folds {folds}`. The attribution and dimension thresholds are tuned inside "
+              f"each training fold (inner grouped CV), never on the fold scored: "
+              f"{', '.join(f'{a:g}/{d:g}' for a, d in thresholds)}.\n")
+    md = report_markdown(report, header)
+    saved = {"data_sha256": digest, "folds": folds, "fold_thresholds": thresholds, "report": report}
+    (folder / "evaluation.json").write_text(json.dumps(saved, indent=1) + "\n")
+    (folder / "evaluation.md").write_text(md)
+    return md

@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh store per test, and paths to the bundled corpus."""
+"""Shared fixtures: a fresh store per test, files to ingest, and checks on what the store holds."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, func, select
 
-from pipeline.config import PROJECT_ROOT, Settings
-from pipeline.store import Store
-
-CORPUS = PROJECT_ROOT / "corpora"
-SHARED = PROJECT_ROOT.parent / "shared"
+from pipeline.config import Settings
+from pipeline.store import Store, documents, metadata, passages
 
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -24,10 +22,6 @@ def settings(tmp_path: Path) -> Settings:
     SCOTRACK_TEST_DATABASE_URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5433/scotrack_test."""
     url = os.environ.get("SCOTRACK_TEST_DATABASE_URL", "")
     if url:
-        from sqlalchemy import create_engine
-
-        from pipeline.store import metadata
-
         engine = create_engine(url)
         metadata.drop_all(engine)
         engine.dispose()
@@ -52,3 +46,43 @@ def write(tmp_path: Path):
         return path
 
     return _write
+
+
+@pytest.fixture
+def count_rows():
+    """`count_rows(store, "documents")`: how many rows a table of the store holds."""
+
+    def count(store: Store, table: str) -> int:
+        with store.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(metadata.tables[table])).scalar()
+
+    return count
+
+
+@pytest.fixture
+def integrity_problems():
+    """`integrity_problems(store)`: the cross-table inconsistencies an interrupted write could leave (a
+    document missing some of its passages, passages without their document, a document without its
+    original bytes); [] when there are none."""
+    blobs = metadata.tables["blobs"]
+
+    def problems(store: Store) -> list[str]:
+        found = []
+        with store.engine.connect() as conn:
+            for doc_id, n, actual in conn.execute(
+                    select(documents.c.doc_id, documents.c.n_passages, func.count(passages.c.passage_id))
+                    .outerjoin(passages, passages.c.doc_id == documents.c.doc_id)
+                    .group_by(documents.c.doc_id, documents.c.n_passages)):
+                if n != actual:
+                    found.append(f"{doc_id}: n_passages {n} but {actual} passages stored")
+            orphans = conn.execute(select(func.count()).select_from(passages).where(
+                ~passages.c.doc_id.in_(select(documents.c.doc_id)))).scalar()
+            if orphans:
+                found.append(f"{orphans} passages without a document")
+            nob = conn.execute(select(func.count()).select_from(documents).where(
+                ~documents.c.sha256.in_(select(blobs.c.sha256)))).scalar()
+            if nob:
+                found.append(f"{nob} documents without their original bytes")
+        return found
+
+    return problems

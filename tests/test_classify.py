@@ -189,7 +189,7 @@ def test_training_is_deterministic():
     assert np.array_equal(a.stance_.coef_, b.stance_.coef_)
 
 
-def test_tag_store_is_incremental_and_follows_model_versions(toy_tagger, settings, tmp_path):
+def test_tag_store_is_incremental_and_follows_model_versions(toy_tagger, settings, tmp_path, integrity_problems):
     from pipeline.ingest.batch import ingest
     from pipeline.store import Store
     from pipeline.tagging.apply import tag_store
@@ -207,7 +207,7 @@ def test_tag_store_is_incremental_and_follows_model_versions(toy_tagger, setting
     doc.write_text(TOY[3][0].text)  # changed document: its passages are new
     ingest([doc], store, settings)
     assert tag_store(store, toy_tagger, "v2").tagged == 1
-    assert store.integrity_problems() == []
+    assert integrity_problems(store) == []
 
 
 def test_a_pair_model_composes_with_cross_validate():

@@ -1,4 +1,5 @@
-"""The command line: contracts of the machine-readable outputs, help texts, one-line errors.
+"""The command line: contracts of the machine-readable outputs, help texts, one-line errors, one
+configuration. In-process (click's CliRunner), with a few end-to-end runs of the real entry point.
 
 Texts are constructed for the tests (not corpus).
 """
@@ -6,24 +7,19 @@ Texts are constructed for the tests (not corpus).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from pipeline.config import PROJECT_ROOT
+from tests.support import ROOT, SHARED, scotrack, scotrack_bytes, scotrack_process
 
-SCOTRACK = [sys.executable, "-m", "pipeline"]
 ZH = "中方表示，愿同各成员国一道弘扬“上海精神”，推动上海合作组织安全合作走深走实。\n\n印度表示不参加联合军演。\n"
 EN = "Kazakhstan supports the Shanghai Cooperation Organisation as a platform for security cooperation.\n"
 
 
-def run(args, home: Path, stdin: str | None = None):
-    env = {**os.environ, "SCOTRACK_HOME": str(home)}
-    p = subprocess.run([*SCOTRACK, *args], input=stdin, capture_output=True, text=True, env=env, timeout=300)
-    return p.returncode, p.stdout, p.stderr
+run = scotrack  # the command line, in-process
 
 
 @pytest.fixture
@@ -72,9 +68,7 @@ def test_show_and_original_bytes(home, files):
     doc_id = json.loads(run(["docs", "--json"], home)[1])[0]["doc_id"]
     rc, out, _ = run(["show", doc_id], home)
     assert rc == 0 and "sha256" in out and "CHN:中方(side)" in out
-    p = subprocess.run([*SCOTRACK, "show", doc_id, "--original"], capture_output=True,
-                       env={**os.environ, "SCOTRACK_HOME": str(home)})
-    assert p.stdout == files[0].read_bytes()
+    assert scotrack_bytes(["show", doc_id, "--original"], home) == files[0].read_bytes()
 
 
 @pytest.mark.parametrize("args, message", [
@@ -91,6 +85,14 @@ def test_user_errors_are_one_line(home, args, message):
     assert "Traceback" not in err
     assert message in err
     assert len([line for line in err.splitlines() if line.strip() and not line.startswith(("Usage", "Try"))]) == 1
+
+
+@pytest.mark.parametrize("args, message", [(["show", "no-such-doc"], "error: no document"),
+                                           (["frobnicate"], "No such command")])
+def test_the_entry_point_gives_one_line_and_exit_2(home, args, message):
+    """End to end: the installed entry point (not only the click group) turns errors into one line."""
+    p = scotrack_process(args, home, timeout=300)
+    assert p.returncode == 2 and message in p.stderr and "Traceback" not in p.stderr
 
 
 def test_newer_store_is_one_line(home):
@@ -111,16 +113,16 @@ def test_newer_store_is_one_line(home):
 def test_every_command_has_help_and_is_in_the_readme(command):
     rc, out, _ = run([command, "--help"], Path("/nonexistent"))
     assert rc == 0 and "Usage:" in out
-    assert f"scotrack {command}" in (PROJECT_ROOT / "README.md").read_text()
+    assert f"scotrack {command}" in (ROOT / "README.md").read_text()
 
 
 def test_readme_opens_with_the_two_commands():
-    lines = [line for line in (PROJECT_ROOT / "README.md").read_text().splitlines() if line.strip()]
+    lines = [line for line in (ROOT / "README.md").read_text().splitlines() if line.strip()]
     block = lines[lines.index("```sh") + 1: lines.index("```sh") + 3]
     assert [b.split("#")[0].strip() for b in block] == ["make run", "make test"]
 
 
-CHECK = PROJECT_ROOT.parent / "shared" / "contracts" / "check-cli"
+CHECK = SHARED / "contracts" / "check-cli"
 
 
 @pytest.mark.skipif(not CHECK.exists(), reason="shared/contracts is not beside this checkout")
@@ -138,3 +140,83 @@ def test_unusable_store_is_one_line_without_the_password(home, url, message):
     rc, _, err = run(["--db-url", url, "docs"], home)
     assert rc == 2 and message in err and "secret" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+# -- one configuration -----------------------------------------------------------------------------------
+
+CONFIG = "[aggregate]\nmin_passages = 1\nmin_states = 1\nbootstrap = 20\nscope = \"all\"\n"
+SPEECHES = [  # constructed texts: three states, each with a stance on the SCO
+    ("kaz.txt", "Kazakhstan strongly supports the Shanghai Cooperation Organisation and its security cooperation.\n"),
+    ("ind.txt", "India refused to join the SCO joint statement on connectivity and opposed the expansion plan.\n"),
+    ("chn.txt", "中方表示，愿同各成员国一道弘扬“上海精神”，推动上海合作组织安全合作走深走实。\n"),
+]
+
+
+def _verdicts(folder: Path) -> dict:
+    saved = json.loads((folder / "verdicts.json").read_text())
+    return {"periods": saved["periods"], "overall": saved["overall"]}
+
+
+def _speeches(tmp_path: Path) -> Path:
+    """A folder of the constructed texts with a manifest dating them (undated documents are not aggregated)."""
+    folder = tmp_path / "speeches"
+    folder.mkdir()
+    rows = ["doc_id,date"]
+    for name, text in SPEECHES:
+        (folder / name).write_text(text, encoding="utf-8")
+        rows.append(f"{Path(name).stem},2019-06-14")
+    (folder / "MANIFEST.csv").write_text("\n".join(rows) + "\n")
+    return folder
+
+
+def test_run_and_trends_read_the_same_configuration_file(home, tmp_path):
+    """`run --config F` and `trends --config F` on the same store give the same verdicts — and the file
+    matters (without it the verdicts differ), so the comparison can fail."""
+    config = tmp_path / "scotrack.toml"
+    config.write_text(CONFIG)
+    folder = _speeches(tmp_path)
+    rc, out, err = run(["run", folder, "--no-prefect", "--config", config, "--out", tmp_path / "run"], home)
+    assert rc == 0, err
+    rc, _, err = run(["trends", "--config", config, "--out", tmp_path / "trends"], home)
+    assert rc == 0, err
+    assert _verdicts(tmp_path / "run") == _verdicts(tmp_path / "trends")
+    rc, _, err = run(["trends", "--out", tmp_path / "defaults"], home)
+    assert rc == 0, err
+    assert _verdicts(tmp_path / "defaults") != _verdicts(tmp_path / "run")
+
+
+@pytest.mark.slow
+def test_run_through_prefect_reads_the_configuration_file(home, tmp_path):
+    """The same through the Prefect flow (a real process; Prefect's temporary server)."""
+    config = tmp_path / "scotrack.toml"
+    config.write_text(CONFIG)
+    folder = _speeches(tmp_path)
+    p = scotrack_process(["run", folder, "--config", config, "--out", tmp_path / "run"], home,
+                         PREFECT_HOME=str(tmp_path / "prefect"))
+    assert p.returncode == 0, p.stderr[-2000:]
+    rc, _, err = run(["trends", "--config", config, "--out", tmp_path / "trends"], home)
+    assert rc == 0, err
+    assert _verdicts(tmp_path / "run") == _verdicts(tmp_path / "trends")
+
+
+@pytest.mark.parametrize("content, message", [
+    ("[aggregate]\nmin_pasages = 2\n", "unknown setting(s)"),
+    ("[aggregate\n", "cannot read configuration"),
+    ("[aggregate]\nscope = \"everything\"\n", "scope must be"),
+])
+def test_a_bad_configuration_file_is_one_line(home, tmp_path, content, message):
+    config = tmp_path / "bad.toml"
+    config.write_text(content)
+    rc, _, err = run(["trends", "--config", config], home)
+    assert rc == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_settings_are_read_from_the_environment_once():
+    from pipeline.config import Settings
+
+    s = Settings.from_env({"XDG_DATA_HOME": "/x", "SCOTRACK_WORKERS": "3", "SCOTRACK_CACHE": "/c",
+                           "SCOTRACK_DASK_ADDRESS": "tcp://127.0.0.1:8786"})
+    assert (s.home, s.workers, s.cache_dir, s.dask_address) == (Path("/x/scotrack"), 3, Path("/c"),
+                                                                 "tcp://127.0.0.1:8786")
+    assert Settings.from_env({"SCOTRACK_HOME": "/h", "XDG_DATA_HOME": "/x"}, home=Path("/cli")).home == Path("/cli")
+    assert Settings.from_env({"SCOTRACK_HOME": "/h"}).url == "sqlite:////h/scotrack.db"

@@ -44,14 +44,14 @@ def test_summary_reports_documents_passages_states_and_rejections(settings, sour
 
 @pytest.mark.slow
 def test_flow_gives_the_same_store_as_the_direct_stages(prefect_harness, settings, sources, tmp_path):
-    from flows.main import main_flow
+    from flows.main import run_refresh
 
     direct = main_job(sources, settings.with_(database_url=f"sqlite:///{tmp_path / 'direct.db'}"))
-    flowed = main_flow(sources, settings)
+    flowed = run_refresh(sources, settings)
     body = lambda s: s.split("\n", 2)[2]  # noqa: E731  (all but the report and store lines)
     assert flowed.splitlines()[0] == direct.splitlines()[0] == "ingested 2, duplicates 0, rejected 1"
     assert body(flowed) == body(direct)
-    again = main_flow(sources, settings)
+    again = run_refresh(sources, settings)
     assert again.splitlines()[0] == "ingested 0, duplicates 0, rejected 1 (already in the store: 2)"
     assert summarise(Store(settings.url)).split("\n", 1)[1] == body(flowed).split("\ntagged ", 1)[0]
     # the job goes on to the trend tables, figures and report, and says where they are
@@ -186,7 +186,7 @@ def test_nothing_to_tag_does_not_load_the_model(settings, sources, tmp_path, mon
 
     monkeypatch.setattr(models, "_LOADED", {})
     monkeypatch.setattr(models, "_load", refuse)
-    assert run_tag(Store(settings.url)).line().startswith("nothing to tag: every passage is tagged by model ")
+    assert run_tag(Store(settings.url), settings).line().startswith("nothing to tag: every passage is tagged by model ")
 
 
 @pytest.mark.slow
@@ -240,8 +240,8 @@ def test_dask_runner_on_an_existing_cluster_by_address(prefect_harness, settings
     a = run_refresh(sources, default_settings, str(tmp_path / "a"))
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=None) as cluster:
-        b = run_refresh(sources, remote_settings, str(tmp_path / "b"), runner="dask",
-                        dask_address=cluster.scheduler_address)
+        b = run_refresh(sources, remote_settings.with_(dask_address=cluster.scheduler_address), str(tmp_path / "b"),
+                        runner="dask")
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
     assert a.splitlines()[0] == b.splitlines()[0] == "ingested 2, duplicates 0, rejected 1"
     assert _snapshot(Store(default_settings.url)) == _snapshot(Store(remote_settings.url))

@@ -6,9 +6,6 @@ Texts are constructed for the tests (not corpus).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -16,9 +13,9 @@ import pytest
 
 from pipeline.analysis.aggregate import AggregateConfig, by_period
 from pipeline.analysis.trends import tables, write_all
+from tests.support import scotrack
 from tests.test_aggregate import case, tags
 
-SCOTRACK = [sys.executable, "-m", "pipeline"]
 ZH = ("中方表示，愿同各成员国一道弘扬“上海精神”，推动上海合作组织安全合作走深走实。\n\n"
       "印度表示不参加上合组织框架下的联合军演，并对扩员持保留态度。\n")
 EN = ("Kazakhstan supports the Shanghai Cooperation Organisation as a platform for security cooperation, "
@@ -27,10 +24,7 @@ NO_SCO = "The weather in the mountains was cold and the harvest came late this y
 LEVELS = {"positive", "limited", "negative", "opposed"}
 
 
-def run(args, home: Path):
-    env = {**os.environ, "SCOTRACK_HOME": str(home)}
-    p = subprocess.run([*SCOTRACK, *args], capture_output=True, text=True, env=env, timeout=600)
-    return p.returncode, p.stdout, p.stderr
+run = scotrack  # the command line, in-process
 
 
 def write(tmp_path: Path, name: str, text: str) -> str:

@@ -10,6 +10,7 @@ import threading
 
 import pytest
 
+from pipeline.analysis.effective import apply_reviews
 from pipeline.ingest.batch import ingest
 from pipeline.review import records as review
 from pipeline.review.records import ReviewConflict, ReviewError
@@ -155,7 +156,7 @@ def test_reviewed_tags_replace_the_model_tags_in_aggregation(tagged):
     review.save(store, reviewed_pid, "ana", IND_OPPOSED)
     irrelevant_pid = next(r["passage_id"] for r in rows if r["passage_id"] != reviewed_pid)
     review.save(store, irrelevant_pid, "ana", [], irrelevant=True)
-    applied = review.apply_reviews(rows, store)
+    applied = apply_reviews(rows, store)
     mine = [r for r in applied if r["passage_id"] == reviewed_pid]
     assert [(r["state"], r["stance"], r["score"], r["confidence"], r["reviewed"]) for r in mine] == \
         [("IND", "opposed", -2, 1.0, True)]
@@ -213,9 +214,8 @@ def test_reviews_become_training_spans_but_never_from_held_out_documents(store, 
 
 def test_the_trend_report_uses_and_marks_reviewed_tags(tagged, tmp_path, monkeypatch):
     """run_trends with a reviewed passage: its evidence is the reviewer's tag, marked as reviewed."""
-    from pipeline.tagging import models
-
     from pipeline.jobs import run_trends
+    from pipeline.tagging import models
 
     store, pids = tagged
     with store.engine.begin() as conn:  # a year, so the tags count
@@ -226,10 +226,10 @@ def test_the_trend_report_uses_and_marks_reviewed_tags(tagged, tmp_path, monkeyp
     rows = store.tag_rows("stand-in")
     pid = next(r["passage_id"] for r in rows if r["state"] == "IND")
     review.save(store, pid, "ana", IND_OPPOSED)
-    from pipeline.analysis.aggregate import AggregateConfig
+    from pipeline.config import AggregateConfig, Settings
 
-    result = run_trends(store, tmp_path / "out", by="all", tag=False,
-                        config=AggregateConfig(min_passages=1, min_states=1, bootstrap=20))
+    settings = Settings(aggregate=AggregateConfig(min_passages=1, min_states=1, bootstrap=20))
+    result = run_trends(store, settings, tmp_path / "out", by="all", tag=False)
     html = (tmp_path / "out" / "report.html").read_text()
     assert "opposed, reviewed" in html
     ind = result.overall["dimensions"]["policy"]["states"]["IND"]

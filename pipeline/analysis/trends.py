@@ -2,18 +2,17 @@
 
 Three tables: state × dimension × period (score, level, n, interval); dimension × period (dispersion,
 polarisation, tendency); period (verdict, probability, documents, tags). Two figures: state scores over
-time per dimension, and dispersion over time with the verdict of each year. The HTML report embeds the
-figures and tables and, for every state score, the passages behind it.
+time per dimension, and dispersion over time with the verdict of each year. The HTML report (report.py)
+embeds the figures and tables and, for every state score, the passages behind it.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 from pathlib import Path
 
 import pandas as pd
 
+from pipeline.analysis.report import html_report
 from pipeline.codebook import DIMENSIONS, MEMBERS
 
 FORMATS = ("csv", "parquet", "xlsx", "md")
@@ -189,52 +188,6 @@ def plot_dispersion(dims: pd.DataFrame, periods: pd.DataFrame, consistency_sd: f
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
-
-
-def html_report(reports: dict[str, dict], frames: dict[str, pd.DataFrame], figures: list[Path], title: str) -> str:
-    """One self-contained HTML page: figures (embedded), tables, and the evidence behind every state score."""
-    esc = html.escape
-    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>",
-             "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}"
-             "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px}"
-             "details{margin:.3em 0}.ev{font-size:13px;color:#333;margin:.2em 0 .6em 1em}"
-             ".verdict-same-track{color:#2e7d32}.verdict-multi-track{color:#b26a00}"
-             ".verdict-derailed{color:#c62828}</style></head><body>",
-             f"<h1>{esc(title)}</h1>",
-             "<p>Scores are confidence-weighted means of stance tags (−2 opposed … +2 positive) per member state, "
-             "dimension and year; intervals and verdict probabilities come from a bootstrap over documents. "
-             "Each figure links to the evidence below it.</p>"]
-    for fig in figures:
-        data = base64.b64encode(fig.read_bytes()).decode()
-        parts.append(f"<figure><a href='#evidence'><img alt='{esc(fig.stem)}' style='max-width:100%' "
-                     f"src='data:image/png;base64,{data}'></a><figcaption>{esc(fig.stem.replace('_', ' '))} — "
-                     f"<a href='#evidence'>evidence</a></figcaption></figure>")
-    for name, df in frames.items():
-        parts.append(f"<h2>{esc(name.capitalize())}</h2>")
-        parts.append(df.to_html(index=False, na_rep="", float_format=lambda x: f"{x:.3f}", escape=True))
-    parts.append("<h2 id='evidence'>Evidence</h2>")
-    for period, rep in reports.items():
-        v = rep["verdict"]
-        parts.append(f"<details><summary id='p{esc(period)}'><b>{esc(period)}</b>: "
-                     f"<span class='verdict-{esc(str(v))}'>{esc(str(v or 'no verdict'))}</span> "
-                     f"(p = {rep['verdict_probability']:.2f}; {rep['documents']} documents, {rep['tags']} tags)"
-                     f"{' — ' + esc(rep['evidence_note']) if rep['evidence_note'] else ''}</summary>")
-        for d in DIMENSIONS:
-            dim = rep["dimensions"][d]
-            parts.append(f"<h4>{esc(d)} — {esc(str(dim['tendency'] or 'no tendency'))}</h4>")
-            for s, st in dim["states"].items():
-                parts.append(f"<details><summary>{esc(MEMBERS[s].name_en)} ({s}): {st['score']:+.2f} {esc(st['level'])}"
-                             f", n = {st['n']}, interval [{st['interval'][0]}, {st['interval'][1]}]</summary>")
-                for e in st["evidence"]:
-                    how = "reviewed" if e.get("reviewed") else f"confidence {e['confidence']:.2f}"
-                    parts.append(f"<div class='ev'>“{esc(e['text'][:400])}” — <i>{esc(e['stance'])}, "
-                                 f"{how}</i>; {esc(str(e['doc_id']))}, "
-                                 f"{esc(str(e['date'] or ''))}, {esc(str(e['source'] or ''))} "
-                                 f"(passage {esc(e['passage_id'])})</div>")
-                parts.append("</details>")
-        parts.append("</details>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
 
 
 def write_all(reports: dict[str, dict], out: Path, fmt: str = "csv", consistency_sd: float = 0.5,

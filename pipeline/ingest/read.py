@@ -64,6 +64,7 @@ def process(item: Item, raw: bytes, settings: Settings) -> Document:
 
 
 def _analyse(doc: Document, settings: Settings) -> None:
+    from pipeline.ingest import tokenise
     from pipeline.ingest.clean import clean_text, to_simplified
     from pipeline.ingest.decode import sniff_format
     from pipeline.ingest.extract import extract_text
@@ -72,6 +73,7 @@ def _analyse(doc: Document, settings: Settings) -> None:
     from pipeline.ingest.relevance import mentions_sco
     from pipeline.ingest.segment import segment_paragraph
 
+    tokenise.configure(settings.cache_dir)
     meta = doc.meta
     suffix = Path(meta.source).suffix.lower()
     doc.fmt = sniff_format(doc.raw, suffix)

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from functools import cache, lru_cache
 from pathlib import Path
 
+from pipeline.config import Settings
+
 USER_DICT = Path(__file__).parent / "data" / "sco_userdict.txt"
+# Where jieba keeps its dictionary cache: `Settings.cache_dir`, set by `configure` before the first use.
+_cache_dir: Path = Settings().cache_dir
+
+
+def configure(cache_dir: Path) -> None:
+    """Use `cache_dir` for the segmenter's cache (settings.cache_dir); called by the stages that tokenise,
+    before the segmenter is first loaded in a process."""
+    global _cache_dir
+    _cache_dir = Path(cache_dir)
 
 
 @lru_cache(maxsize=1)
@@ -25,9 +34,8 @@ def init_jieba():
         import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    cache = Path(os.environ.get("SCOTRACK_CACHE", Path(tempfile.gettempdir()) / "scotrack-cache"))
-    cache.mkdir(parents=True, exist_ok=True)
-    jieba.dt.tmp_dir = str(cache)
+    _cache_dir.mkdir(parents=True, exist_ok=True)
+    jieba.dt.tmp_dir = str(_cache_dir)
     jieba.initialize()
     jieba.load_userdict(str(USER_DICT))
     return jieba

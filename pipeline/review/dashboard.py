@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
+from pathlib import Path
 
-from pipeline.analysis.aggregate import AggregateConfig, by_period
+from pipeline.analysis.aggregate import by_period
+from pipeline.analysis.effective import effective_tags
+from pipeline.config import BUNDLED_MODELS, AggregateConfig
 from pipeline.jobs import verdict_line
-from pipeline.review.records import apply_reviews, effective_reviews
+from pipeline.review.records import effective_reviews
 from pipeline.store import Store
 from pipeline.tagging import models
 
 
-def dashboard_summary(store: Store) -> dict:
+def dashboard_summary(store: Store, models_dir: Path = BUNDLED_MODELS,
+                      aggregate: AggregateConfig | None = None) -> dict:
     """What the review dashboard shows: review progress, reviews since the model was trained, and the
     current verdict table (reviewed tags in place of the model's; a quicker bootstrap of 200 replicates)."""
-    card = models.card()
+    card = models.card(models_dir)
     live_by: Counter = Counter()
     total = undone = 0
     last_used = (card.get("reviews") or {}).get("last_review_id", 0)
@@ -28,8 +33,8 @@ def dashboard_summary(store: Store) -> dict:
         if r["review_id"] > last_used:
             since += 1
     effective = effective_reviews(store)
-    rows = apply_reviews(store.tag_rows(card["version"]), store)
-    config = AggregateConfig(bootstrap=200)
+    rows = effective_tags(store, card["version"])
+    config = replace(aggregate or AggregateConfig(), bootstrap=200)
     periods = by_period(rows, config)
     overall = by_period(rows, config, by="all")["all"]
     table = [{"period": p, "verdict": r["verdict"] or "no verdict", "probability": r["verdict_probability"],

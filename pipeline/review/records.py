@@ -214,27 +214,6 @@ def effective_reviews(store) -> dict[str, dict]:
     return out
 
 
-def apply_reviews(rows: list[dict], store) -> list[dict]:
-    """Tag rows for aggregation with the reviewed passages' model tags replaced by the reviewers' answers
-    (confidence 1, marked `reviewed`); an irrelevant passage loses its tags."""
-    effective = effective_reviews(store)
-    if not effective:
-        return [{**r, "reviewed": False} for r in rows]
-    out = [{**r, "reviewed": False} for r in rows if r["passage_id"] not in effective]
-    context = store.passage_rows(list(effective))
-    for pid, review in sorted(effective.items()):
-        if review["irrelevant"] or pid not in context:
-            continue
-        for tag in review["answer"]:
-            # the reviewer's tag counts whatever the passage's relevance flag says: they read it
-            out.append({**context[pid], "relevant": True, "passage_id": pid, "state": tag["state"],
-                        "dimension": tag["dimension"],
-                        "area": tag["area"], "stance": tag["stance"], "score": stance_score(tag["stance"]),
-                        "confidence": 1.0, "uncertain": False, "model_version": f"review:{review['reviewer']}",
-                        "reviewed": True})
-    return out
-
-
 # -- the queue -------------------------------------------------------------------------------------------
 
 ORDERS = {

@@ -20,8 +20,9 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -40,6 +41,8 @@ from starlette.responses import (
 from starlette.routing import Route
 
 from pipeline.codebook import DIMENSIONS, MEMBERS, STANCES, STATE_CODES
+from pipeline.config import BUNDLED_MODELS, AggregateConfig, Settings
+from pipeline.errors import ScotrackError
 from pipeline.review import records as rv
 from pipeline.store import Store
 
@@ -68,6 +71,8 @@ class AppConfig:
     token: str | None = None  # required when bound beyond this machine
     host: str = "127.0.0.1"
     port: int = 8765
+    models_dir: Path = BUNDLED_MODELS  # the model whose tags are reviewed
+    aggregate: AggregateConfig = field(default_factory=AggregateConfig)  # for the dashboard's verdicts
     cache: dict = field(default_factory=dict)
 
 
@@ -251,9 +256,10 @@ async def dashboard_page(request: Request) -> Response:
 
     store = _store(request)
     key = json.dumps(store.fingerprint(), sort_keys=True, default=str)
-    cache = request.app.state.config.cache
+    cfg: AppConfig = request.app.state.config
+    cache = cfg.cache
     if cache.get("dashboard_key") != key:
-        cache["dashboard_key"], cache["dashboard"] = key, dashboard_summary(store)
+        cache["dashboard_key"], cache["dashboard"] = key, dashboard_summary(store, cfg.models_dir, cfg.aggregate)
     return _page(request, "dashboard.html", candidates=len(_candidates(request)), **cache["dashboard"])
 
 
@@ -429,3 +435,28 @@ def create_app(config: AppConfig) -> Starlette:
 
 def needs_token(host: str) -> bool:
     return host not in ("127.0.0.1", "localhost", "::1")
+
+
+def serve(settings: Settings, host: str, port: int, reviewer: str, overlap: float,
+          say: Callable[[str], None] = print, warn: Callable[[str], None] = print) -> None:
+    """`scotrack review`: check the address and the store, say where the app is, and serve it until stopped.
+    Bound beyond this machine, every request needs the access token printed here."""
+    import socket
+
+    import uvicorn
+
+    token = secrets.token_urlsafe(24) if needs_token(host) else None
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ScotrackError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    Store(settings.url)  # create or check the store before serving (a clear error if it is too new)
+    config = AppConfig(url=settings.url, reviewer=reviewer, overlap=overlap, token=token, host=host, port=port,
+                       models_dir=settings.models_dir, aggregate=settings.aggregate)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    say(f"scotrack review on http://{shown}:{port}/" + (f"?token={token}" if token else "")
+        + f"  (store: {settings.url}; Ctrl-C stops)")
+    if token:
+        warn("bound beyond this machine: the URL above carries the access token; share it only with reviewers")
+    uvicorn.run(create_app(config), host=host, port=port, log_level="warning")

@@ -1,16 +1,8 @@
-"""The store: documents, their original bytes, passages, mentions, tags and reviews (SQLAlchemy Core)."""
+"""The store: documents, their original bytes, passages, mentions, tags, reviews and fetches (SQLAlchemy Core)."""
 
-from pipeline.store.store import (
-    SCHEMA_VERSION,
-    Store,
-    documents,
-    meta_table,
-    metadata,
-    passage_id,
-    passages,
-    reviews,
-    taggings,
-)
+from pipeline.store.corpus import passage_id
+from pipeline.store.schema import SCHEMA_VERSION, documents, meta_table, metadata, passages, reviews, taggings
+from pipeline.store.store import Store
 
 __all__ = ["SCHEMA_VERSION", "Store", "documents", "meta_table", "metadata", "passage_id", "passages", "reviews",
            "taggings"]

@@ -8,11 +8,11 @@ import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.config import PROJECT_ROOT
+from pipeline.config import BUNDLED_MODELS
 from pipeline.errors import ScotrackError
 from pipeline.tagging.annotations import Span
 
-MODELS = PROJECT_ROOT / "models"
+MODELS = BUNDLED_MODELS
 DEFAULT_NAME = "tagger"
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "skops", "jieba", "jieba-fast", "spacy")
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.config import BUNDLED_CORPUS
 from pipeline.errors import ScotrackError
 from pipeline.tagging.annotations import ANNOTATIONS, Span, is_held_out, load, problems
 from pipeline.tagging.evaluate import cross_validate, to_input
 from pipeline.tagging.tagger import Tagger
 
 
-def training_spans(folder: Path = ANNOTATIONS) -> list[Span]:
-    """All annotation spans, checked; held-out documents can never get in."""
+def training_spans(folder: Path = ANNOTATIONS, corpus: Path = BUNDLED_CORPUS) -> list[Span]:
+    """All annotation spans of `folder`, checked against the documents of `corpus`; held-out documents can
+    never get in."""
     spans = list(load(folder))
-    found = problems(spans)
+    found = problems(spans, corpus)
     if found:
         raise ScotrackError(f"{len(found)} problems in the annotations, first: {found[0]} "
                             f"(python -m pipeline.tagging.annotations lists them)")
