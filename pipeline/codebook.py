@@ -34,14 +34,6 @@ MEMBERS: dict[str, State] = {
 STATE_CODES: tuple[str, ...] = tuple(MEMBERS)
 
 
-def is_member(code: str, year: int | None = None) -> bool:
-    """True when `code` is a member state (in `year`, if given)."""
-    state = MEMBERS.get(code)
-    if state is None:
-        return False
-    return year is None or year >= state.member_since
-
-
 # §2: each dimension and its areas
 DIMENSIONS: dict[str, tuple[str, ...]] = {"interest": ("security", "economic", "political"),
                                           "identity": ("membership", "norms", "affect"),

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
 
+from pipeline.ingest.langid import UNDETERMINED, detect_script_lang
+
 __all__ = ["CleanResult", "Paragraph", "clean_text", "normalise_width", "to_simplified"]
 
 
@@ -54,9 +56,6 @@ _KANA = "\u3040-\u30ff"
 _H = _HAN + _CJK_PUNCT + _KANA  # "Chinese" neighbours for punctuation width rules
 _CJK_SPACE_NEIGHBOUR = _H + "\u201c\u201d\u2018\u2019\u2014\u2026\u00b7"  # + “”‘’—…·
 _WIDE_RE = re.compile(f"[{_HAN}{_CJK_PUNCT}{_KANA}\u3000\uac00-\ud7a3]")
-_HAN_RE = re.compile(f"[{_HAN}]+")
-_CYR_RE = re.compile("[\u0400-\u04ff]+")
-_LAT_RE = re.compile("[A-Za-z\u00c0-\u024f]+")
 
 # cp1252 bytes 0x80-0x9f that map to non-C1 characters
 _CP1252_SPECIALS = {
@@ -168,23 +167,6 @@ _LAST_WORD_RE = re.compile(r"([^\W\d_]+)-$")
 _FIRST_WORD_RE = re.compile(r"[^\W\d_]+")
 
 
-def _infer_lang(text: str) -> str | None:
-    """zh / ru / en from script counts (Han characters weigh three letters), None without letters."""
-    if text.isascii():
-        return "en" if _LAT_RE.search(text) else None
-    has_han, has_cyr = _HAN_RE.search(text) is not None, _CYR_RE.search(text) is not None
-    if not has_han and not has_cyr:
-        return "en" if _LAT_RE.search(text) else None
-    han = sum(map(len, _HAN_RE.findall(text))) if has_han else 0
-    cyr = sum(map(len, _CYR_RE.findall(text))) if has_cyr else 0
-    lat = sum(map(len, _LAT_RE.findall(text)))
-    if not (han or cyr or lat):
-        return None
-    if 3 * han >= max(cyr, lat):
-        return "zh"
-    return "ru" if cyr >= lat else "en"
-
-
 # --------------------------------------------------------------------------- width / punctuation
 
 
@@ -228,7 +210,7 @@ def normalise_width(text: str, lang: str | None = None) -> str:
     if "  " in text:
         text = _SPACES_RE.sub(" ", text)
     if lang is None:
-        lang = _infer_lang(text)
+        lang = detect_script_lang(text)
     if lang == "zh" and _HAS_H_RE.search(text):
         text = _zh_punct(text)
         text = _CJK_SPACE_RE.sub("", text)
@@ -618,16 +600,13 @@ def _mark_footnotes(lines: list[str], kinds: list[int], join_ok: Callable[[int, 
     return starts
 
 
-# --------------------------------------------------------------------------- main entry point
+# --------------------------------------------------------------------------- the phases of clean_text
 
 
-def clean_text(raw: str, lang: str | None = None) -> CleanResult:
-    """Remove garbage, page furniture and footnotes from raw text and re-flow it into paragraphs."""
-    removed = dict.fromkeys(_COUNTERS, 0)
-    if not raw:
-        return CleanResult([], removed)
+def _scrubbed_lines(raw: str, removed: dict[str, int]) -> tuple[list[str], list[str]]:
+    """Scrub characters, keeping line breaks; returns the lines before scrubbing too: junk took room on the page."""
     text = _split_lines(raw, removed)
-    pre_lines = text.split("\n")  # before junk removal: junk glyphs took room on the page too
+    pre_lines = text.split("\n")
     text = _scrub(text, removed)
     if not text.isascii() and _FW_ALNUM_RE.search(text):  # line classes must not depend on widths
         text = text.translate(_FW_TABLE)
@@ -635,9 +614,14 @@ def clean_text(raw: str, lang: str | None = None) -> CleanResult:
         text = _ODD_SPACE_RE.sub(" ", text)
     if "  " in text:
         text = _SPACES_RE.sub(" ", text)
-    raw_lines = text.split("\n")
-    if len(raw_lines) != len(pre_lines):  # pragma: no cover - _scrub keeps line breaks
-        pre_lines = raw_lines
+    lines = text.split("\n")
+    if len(lines) != len(pre_lines):  # pragma: no cover - _scrub keeps line breaks
+        pre_lines = lines
+    return pre_lines, lines
+
+
+def _classify_lines(pre_lines: list[str], raw_lines: list[str], removed: dict[str, int]) -> tuple[list[str], list[int]]:
+    """Strip the lines and mark page furniture (folios, junk, rules, running heads): only body lines are re-flowed."""
     lines = [r.strip() for r in raw_lines]
     kinds = [_BODY] * len(lines)
     for i, s in enumerate(lines):
@@ -655,7 +639,26 @@ def clean_text(raw: str, lang: str | None = None) -> CleanResult:
         elif s[0] in "_-—–─━═=*" and _SEP_RE.fullmatch(s):
             kinds[i] = _SEP
     _mark_running_heads(lines, kinds, removed)
+    return lines, kinds
 
+
+@dataclass(frozen=True)
+class _Layout:
+    """How wide the document's lines run, which decides whether a line break is a wrap or a paragraph end."""
+
+    widths: list[int]  # display width of each body line (0 for other lines)
+    para_start: list[bool]  # the line opens a paragraph (indented more than usual, or a list item)
+    wrap: int  # the wrap width
+    tol: int  # how far short of the wrap width a line may end and still be full
+    min_full: int  # a line shorter than this is a line of its own, never a wrapped one
+
+    def joins(self, a: str, b: str, a_at: int, b_at: int) -> bool:
+        """Whether line `b` (line `b_at`) continues `a`, whose last line is line `a_at`."""
+        return _should_join(a, b, self.para_start[b_at], self.widths[a_at], self.wrap, self.tol, self.min_full)
+
+
+def _measure_layout(pre_lines: list[str], lines: list[str], kinds: list[int]) -> _Layout:
+    """Measure body lines' widths and indents: the evidence that tells a wrapped line from a paragraph end."""
     body_idx = [i for i, k in enumerate(kinds) if k == _BODY]
     widths = [0] * len(lines)
     for i in body_idx:
@@ -671,22 +674,15 @@ def clean_text(raw: str, lang: str | None = None) -> CleanResult:
         if len(running) >= 3:
             ws = running
         wrap = ws[min(len(ws) - 1, int(0.9 * len(ws)))]
-    tol = max(1, wrap // 25)
-    min_full = int(0.6 * typical)
     para_start = _indent_flags(pre_lines, kinds)
     for i in body_idx:
         if not para_start[i] and _LIST_START_RE.match(lines[i]):
             para_start[i] = True
+    return _Layout(widths, para_start, wrap, max(1, wrap // 25), int(0.6 * typical))
 
-    def join_ok(p: int, q: int) -> bool:
-        return _should_join(lines[p], lines[q], para_start[q], widths[p], wrap, tol, min_full)
 
-    fn_starts = _mark_footnotes(lines, kinds, join_ok)
-
-    body_text = "\n".join(lines[i] for i, k in enumerate(kinds) if k == _BODY)
-    joiner = _Joiner(body_text, removed)
-
-    # re-flow body lines; page furniture and footnotes between two lines do not break a paragraph
+def _reflow(lines: list[str], kinds: list[int], layout: _Layout, joiner: _Joiner, removed: dict[str, int]) -> list[str]:
+    """Join wrapped body lines into paragraphs; furniture and notes between two lines (a page end) split none."""
     paras: list[str] = []
     cur: str | None = None
     last = -1
@@ -696,8 +692,8 @@ def clean_text(raw: str, lang: str | None = None) -> CleanResult:
             s = lines[i]
             if cur is None:
                 cur = s
-            elif (blank and not soft and not _continues_after_blank(cur, s)) or not _should_join(
-                cur, s, para_start[i], widths[last], wrap, tol, min_full
+            elif (blank and not soft and not _continues_after_blank(cur, s)) or not layout.joins(
+                cur, s, last, i
             ):  # decided on the paragraph so far, as a second pass over the output would see it
                 paras.append(cur)
                 cur = s
@@ -720,34 +716,43 @@ def clean_text(raw: str, lang: str | None = None) -> CleanResult:
             soft = True
     if cur is not None:
         paras.append(cur)
+    return paras
 
+
+def _gather_notes(lines: list[str], kinds: list[int], starts: list[bool], joiner: _Joiner) -> list[str]:
+    """Join footnote lines into notes, in document order, so they can follow the body."""
     notes: list[str] = []
     for i, k in enumerate(kinds):
         if k != _FN:
             continue
-        if fn_starts[i] or not notes:
+        if starts[i] or not notes:
             notes.append(lines[i])
         else:
             notes[-1] = joiner(notes[-1], lines[i])
+    return notes
 
-    if lang is None:
-        lang = _infer_lang(body_text + "\n" + "\n".join(notes))
-    marked = 0
-    for n, p in enumerate(paras):
+
+def _drop_markers(paras: list[str], removed: dict[str, int]) -> list[str]:
+    """Remove in-body footnote markers (①, ¹, [1]): the notes they point to now follow the body."""
+    out: list[str] = []
+    for p in paras:
         if _HAS_MARKER_RE.search(p):
             c = k = 1
             while k and c < 5:  # removing one marker can bring another next to a word
                 p, k = _BODY_MARKER_RE.subn("", p)
                 c += k
-            c -= 1
-            paras[n] = p
-            marked += c
-    removed["footnote_markers"] += marked
-    for block in (paras, notes):  # joining lines (or dropping a marker) can bring junk pieces together
-        for n, p in enumerate(block):
-            if not p.isascii() and _RESCRUB_RE.search(p):
-                block[n] = _scrub(p, removed)
+            removed["footnote_markers"] += c - 1
+        out.append(p)
+    return out
 
+
+def _rescrub(block: list[str], removed: dict[str, int]) -> list[str]:
+    """Scrub paragraphs again: joining lines (or dropping a marker) can bring junk pieces together."""
+    return [_scrub(p, removed) if not p.isascii() and _RESCRUB_RE.search(p) else p for p in block]
+
+
+def _finish(paras: list[str], notes: list[str], lang: str | None, removed: dict[str, int]) -> list[Paragraph]:
+    """Normalise widths and punctuation and drop what only now shows as furniture; body first, then footnotes."""
     out: list[Paragraph] = []
     for kind, block in (("body", paras), ("footnote", notes)):
         if not block:
@@ -771,7 +776,32 @@ def clean_text(raw: str, lang: str | None = None) -> CleanResult:
             out.pop()
             removed["separators"] += 1
     removed["footnotes"] += sum(1 for p in out if p.kind == "footnote")
-    return CleanResult(out, removed)
+    return out
+
+
+# --------------------------------------------------------------------------- main entry point
+
+
+def clean_text(raw: str, lang: str | None = None) -> CleanResult:
+    """Remove garbage, page furniture and footnotes from raw text and re-flow it into paragraphs."""
+    removed = dict.fromkeys(_COUNTERS, 0)
+    if not raw:
+        return CleanResult([], removed)
+    pre_lines, raw_lines = _scrubbed_lines(raw, removed)
+    lines, kinds = _classify_lines(pre_lines, raw_lines, removed)
+    layout = _measure_layout(pre_lines, lines, kinds)
+    fn_starts = _mark_footnotes(lines, kinds, lambda p, q: layout.joins(lines[p], lines[q], p, q))
+    body_text = "\n".join(lines[i] for i, k in enumerate(kinds) if k == _BODY)
+    joiner = _Joiner(body_text, removed)
+    paras = _reflow(lines, kinds, layout, joiner, removed)
+    notes = _gather_notes(lines, kinds, fn_starts, joiner)
+    if lang is None:
+        lang = detect_script_lang(body_text + "\n" + "\n".join(notes))
+        if lang == UNDETERMINED:  # no letters: normalise_width then looks at the body and the notes apart
+            lang = None
+    paras = _rescrub(_drop_markers(paras, removed), removed)
+    notes = _rescrub(notes, removed)
+    return CleanResult(_finish(paras, notes, lang, removed), removed)
 
 
 # --------------------------------------------------------------------------- Traditional -> Simplified

@@ -9,23 +9,29 @@ SUPPORTED = ("zh", "en", "ru")
 UNDETERMINED = "und"
 
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_CYR = re.compile(r"[\u0400-\u04ff]")
-_LAT = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
+_CYR = re.compile("[\u0400-\u04ff]+")
+_LAT = re.compile("[A-Za-z\u00c0-\u024f]+")
 
 
-def script_counts(text: str) -> tuple[int, int, int]:
-    """(Han, Cyrillic, Latin) letter counts."""
-    return len(_HAN.findall(text)), len(_CYR.findall(text)), len(_LAT.findall(text))
+def _letters(script: re.Pattern[str], text: str) -> int:
+    # summing a few runs is much faster than finding every letter on its own
+    return sum(map(len, script.findall(text)))
 
 
 def detect_script_lang(text: str) -> str:
-    """zh / ru / en from the dominant script; a Han character weighs as much as a short word."""
-    han, cyr, lat = script_counts(text)
+    """zh / ru / en from the dominant script (a Han character weighs three letters), 'und' without letters.
+
+    The cleaner calls this on every document, so Latin letters are only counted when another script is there.
+    """
+    han = cyr = 0
+    if not text.isascii():
+        han, cyr = _letters(_HAN, text), _letters(_CYR, text)
+    if not (han or cyr):
+        return "en" if _LAT.search(text) else UNDETERMINED
+    lat = _letters(_LAT, text)
     if han * 3 >= max(cyr, lat) and han > 0:
         return "zh"
-    if cyr == 0 and lat == 0:
-        return UNDETERMINED
     return "ru" if cyr >= lat else "en"
 
 

@@ -18,13 +18,15 @@ from pathlib import Path
 
 from pipeline.codebook import STANCE_VALUE
 from pipeline.tagging.annotations import ANNOTATIONS, Span, load
+from pipeline.tagging.metrics import f1
 from pipeline.tagging.models import MODELS
 
 SECOND = ANNOTATIONS / "agreement"
 
 
-def _f1(a: int, b: int, both: int) -> float | None:
-    return round(2 * both / (a + b), 4) if a + b else None
+def _readings_f1(n_first: int, n_second: int, n_both: int) -> float | None:
+    """F1 of one reading against the other from their label counts, to 4 places; None if neither labelled."""
+    return round(f1(n_both, n_first - n_both, n_second - n_both), 4) if n_first + n_second else None
 
 
 def agreement(first: list[Span], second: list[Span]) -> dict:
@@ -57,8 +59,8 @@ def agreement(first: list[Span], second: list[Span]) -> dict:
         out[name] = {
             "spans": len(pairs),
             "labels_first": d_a, "labels_second": d_b,
-            "state_f1": _f1(n_a, n_b, both),
-            "dimension_f1": _f1(d_a, d_b, d_both),
+            "state_f1": _readings_f1(n_a, n_b, both),
+            "dimension_f1": _readings_f1(d_a, d_b, d_both),
             "stance_pairs": len(stance_a),
             "stance_agreement": round(sum(a == b for a, b in zip(stance_a, stance_b, strict=True))
                                       / len(stance_a), 4) if stance_a else None,

@@ -19,6 +19,7 @@ from pipeline.codebook import DIMENSIONS, STANCE_VALUE
 from pipeline.ingest.clean import to_simplified
 from pipeline.tagging.annotations import Label, Span, scope
 from pipeline.tagging.features.cues import cue_counts, rule_stance
+from pipeline.tagging.metrics import f1
 from pipeline.tagging.tagger import Tagger, TagInput, candidates, pair_frame
 
 LABELLED_STANCES = ("positive", "limited", "negative", "opposed", "none")
@@ -37,10 +38,6 @@ class Predicted:
     dims: set[tuple[str, str]]
     stances: dict[tuple[str, str], str]  # for the gold (state, dimension) pairs
     probs: dict[tuple[str, str], dict[str, float]]
-
-
-def _f1(tp: int, fp: int, fn: int) -> float:
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
 def _stance_given_gold(tagger: Tagger, inputs: list[TagInput], labels: list[list[Label]]):
@@ -132,10 +129,10 @@ def score(preds: list[Predicted], labels: list[list[Label]]) -> dict:
                if STANCE_VALUE.get(t) is not None and STANCE_VALUE.get(q) is not None]
     return {
         "n_spans": len(labels), "n_labels": len(y_true),
-        "state_f1": round(_f1(s_tp, s_fp, s_fn), 4),
-        "dimension_micro_f1": round(_f1(tp, fp, fn), 4),
-        "dimension_macro_f1": round(float(np.mean([_f1(*d_counts[d]) for d in DIMENSIONS])), 4),
-        "dimension_f1": {d: round(_f1(*d_counts[d]), 4) for d in DIMENSIONS},
+        "state_f1": round(f1(s_tp, s_fp, s_fn), 4),
+        "dimension_micro_f1": round(f1(tp, fp, fn), 4),
+        "dimension_macro_f1": round(float(np.mean([f1(*d_counts[d]) for d in DIMENSIONS])), 4),
+        "dimension_f1": {d: round(f1(*d_counts[d]), 4) for d in DIMENSIONS},
         "stance_macro_f1": round(float(f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0)),
                                  4) if y_true else None,
         "stance_f1": {c: round(float(f1_score(y_true, y_pred, labels=[c], average="macro", zero_division=0)), 4)

@@ -32,6 +32,7 @@ from pipeline.records import Mention
 from pipeline.tagging.annotations import Label
 from pipeline.tagging.features.cues import STANCE_CUES, stance_cue_vector
 from pipeline.tagging.features.ngrams import CharNgramTfidf
+from pipeline.tagging.metrics import set_f1
 
 # Bumped whenever the features a model was fitted on change meaning, so an old model file is refused
 # with a clear message (2: vectorised character n-grams, words segmented once per passage; 3: passage cue
@@ -308,11 +309,6 @@ def _proba(model, X: pd.DataFrame, label) -> np.ndarray:
     return model.predict_proba(X)[:, classes.index(label)]
 
 
-def _set_f1(pred: set, gold: set) -> float:
-    tp = len(pred & gold)
-    return 2 * tp / (len(pred) + len(gold)) if tp else 0.0
-
-
 class Tagger(BaseEstimator):
     """The whole tagger; `fit(inputs, labels)` where labels[i] is the list of Labels of inputs[i]."""
 
@@ -392,7 +388,7 @@ class Tagger(BaseEstimator):
                         if p_dim[d][k] >= td:
                             states.add((i, s))
                             dims.add((i, s, d))
-                score = (_set_f1(states, set(gold_states)) + _set_f1(dims, gold_dims)) / 2
+                score = (set_f1(states, set(gold_states)) + set_f1(dims, gold_dims)) / 2
                 if score > best_score + 1e-9:
                     best, best_score = (ta, td), score
         return best
