@@ -20,9 +20,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from pipeline.ingest.clean import CleanResult, Paragraph, clean_text, normalise_width, to_simplified
+from tests.support import ROOT
 
 # the bundled corpus (a copy of the shared one, shipped with the project)
-CORPORA = Path(__file__).resolve().parents[1] / "corpora"
+CORPORA = ROOT / "corpora"
 
 
 def body(r: CleanResult) -> list[str]:

@@ -18,15 +18,16 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import PROJECT_ROOT, Settings
+from pipeline.config import Settings
 from pipeline.ingest.batch import ingest
 from pipeline.review import records as rv
 from pipeline.store import Store
+from tests.support import ROOT
 
 CHROMIUM = os.environ.get("SCOTRACK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOT = PROJECT_ROOT / "docs" / "review-screen.png"
+SCREENSHOT = ROOT / "docs" / "review-screen.png"
 
 DOCS = {
     "summit.txt": "Leaders arrived in the Kazakh capital on Wednesday for two days of talks.\n\n"

@@ -13,8 +13,8 @@ import pytest
 
 from pipeline.analysis.aggregate import AggregateConfig, by_period
 from pipeline.analysis.trends import tables, write_all
+from tests.analysis.test_aggregate import case, tags
 from tests.support import scotrack
-from tests.test_aggregate import case, tags
 
 ZH = ("中方表示，愿同各成员国一道弘扬“上海精神”，推动上海合作组织安全合作走深走实。\n\n"
       "印度表示不参加上合组织框架下的联合军演，并对扩员持保留态度。\n")
