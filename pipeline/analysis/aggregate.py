@@ -22,12 +22,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pipeline.analysis import measures
-from pipeline.codebook import DIMENSIONS, MEMBERS
+from pipeline.codebook import DIMENSIONS, MEMBERS, STANCE_VALUE
 from pipeline.config import AggregateConfig
 
-VALUES = (-2, -1, 1, 2)
-STANCE_OF = {2: "positive", 1: "limited", -1: "negative", -2: "opposed"}
-VALUE_OF = {v: k for k, v in STANCE_OF.items()}
+VALUES = tuple(sorted(v for v in STANCE_VALUE.values() if v is not None))  # the stance scale: −2, −1, +1, +2
 
 
 def level(score: float) -> str:

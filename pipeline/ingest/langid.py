@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-SUPPORTED = ("zh", "en", "ru")
 UNDETERMINED = "und"
 
 

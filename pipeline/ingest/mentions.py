@@ -30,13 +30,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.codebook import MEMBERS
+from pipeline.codebook import LANGS, MEMBERS
 from pipeline.records import Mention
 
 __all__ = ["HOWS", "LANGS", "Mention", "find_mentions"]
 
 HOWS = ("name", "adjective", "side", "capital", "leader", "abbrev", "speaker")
-LANGS = ("zh", "en", "ru")
 
 
 @dataclass(frozen=True)

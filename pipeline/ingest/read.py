@@ -64,11 +64,12 @@ def process(item: Item, raw: bytes, settings: Settings) -> Document:
 
 
 def _analyse(doc: Document, settings: Settings) -> None:
+    from pipeline.codebook import LANGS
     from pipeline.ingest import tokenise
     from pipeline.ingest.clean import clean_text, to_simplified
     from pipeline.ingest.decode import sniff_format
     from pipeline.ingest.extract import extract_text
-    from pipeline.ingest.langid import SUPPORTED, detect_lang, detect_script_lang
+    from pipeline.ingest.langid import detect_lang, detect_script_lang
     from pipeline.ingest.mentions import find_mentions
     from pipeline.ingest.relevance import mentions_sco
     from pipeline.ingest.segment import segment_paragraph
@@ -90,7 +91,7 @@ def _analyse(doc: Document, settings: Settings) -> None:
     detected = detect_lang(_sample(doc.text))
     if meta.lang:
         doc.lang = meta.lang
-    elif detected in SUPPORTED:
+    elif detected in LANGS:
         doc.lang = detected
     else:
         raise RejectedInput(f"unsupported language ({detected}); scotrack reads zh, en and ru "
@@ -100,7 +101,7 @@ def _analyse(doc: Document, settings: Settings) -> None:
     offset = 0
     for para in cleaned.paragraphs:
         plang = detect_script_lang(para.text)
-        if plang not in SUPPORTED:
+        if plang not in LANGS:
             plang = doc.lang
         analysis = to_simplified(para.text) if plang == "zh" else para.text
         analysed.append(analysis)

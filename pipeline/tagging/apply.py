@@ -61,8 +61,9 @@ def tag_store(store: Store, tagger: Tagger, model_version: str, progress: Callab
 
 def parse_record(line: str) -> tuple[str | None, TagInput]:
     """One classify input line → TagInput; raises ValueError with a one-line reason."""
+    from pipeline.codebook import LANGS
     from pipeline.ingest.discover import check_date
-    from pipeline.ingest.langid import SUPPORTED, detect_lang
+    from pipeline.ingest.langid import detect_lang
     from pipeline.tagging.tagger import TagInput
 
     try:
@@ -76,7 +77,7 @@ def parse_record(line: str) -> tuple[str | None, TagInput]:
     if not isinstance(text, str) or not text.strip():
         raise ValueError("missing or empty 'text'")
     lang = r.get("lang") or detect_lang(text)
-    if lang not in SUPPORTED:
+    if lang not in LANGS:
         raise ValueError(f"unsupported language {lang!r} (zh, en, ru)")
     speaker = r.get("speaker_state")
     if speaker and speaker not in MEMBERS and not (isinstance(speaker, str) and len(speaker) == 3):

@@ -15,14 +15,12 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score
 from sklearn.model_selection import GroupKFold
 
-from pipeline.codebook import DIMENSIONS, STANCE_VALUE
+from pipeline.codebook import DIMENSIONS, STANCE_VALUE, STANCES
 from pipeline.ingest.clean import to_simplified
 from pipeline.tagging.annotations import Label, Span, scope
 from pipeline.tagging.features.cues import cue_counts, rule_stance
 from pipeline.tagging.metrics import f1
 from pipeline.tagging.tagger import Tagger, TagInput, candidates, pair_frame
-
-LABELLED_STANCES = ("positive", "limited", "negative", "opposed", "none")
 
 
 def to_input(span: Span) -> TagInput:
@@ -124,7 +122,7 @@ def score(preds: list[Predicted], labels: list[list[Label]]) -> dict:
                 y_true.append(lab.stance)
                 y_pred.append("missed")
     tp, fp, fn = (sum(c[k] for c in d_counts.values()) for k in range(3))
-    present = [c for c in LABELLED_STANCES if c in y_true]
+    present = [c for c in STANCES if c in y_true]
     ordinal = [(STANCE_VALUE[t], STANCE_VALUE[q]) for t, q in zip(y_true, y_pred, strict=True)
                if STANCE_VALUE.get(t) is not None and STANCE_VALUE.get(q) is not None]
     return {
@@ -139,8 +137,8 @@ def score(preds: list[Predicted], labels: list[list[Label]]) -> dict:
                       for c in present},
         "stance_support": dict(Counter(y_true)),
         "stance_ordinal_mae": round(float(np.mean([abs(a - b) for a, b in ordinal])), 4) if ordinal else None,
-        "stance_confusion": {"labels": list(LABELLED_STANCES) + ["missed"],
-                             "matrix": confusion_matrix(y_true, y_pred, labels=list(LABELLED_STANCES) + ["missed"])
+        "stance_confusion": {"labels": list(STANCES) + ["missed"],
+                             "matrix": confusion_matrix(y_true, y_pred, labels=list(STANCES) + ["missed"])
                              .tolist()} if y_true else None,
         "stance_ece": _ece(conf, correct),
     }
