@@ -60,7 +60,7 @@ def fetch_text(report) -> str:
 
 # -- what the store holds ----------------------------------------------------------------------------------
 
-DOC_KEYS = ("doc_id", "source", "title", "lang", "doc_type", "date", "status", "reason", "passages",
+DOC_KEYS = ("doc_id", "source", "title", "lang", "doc_type", "date", "date_source", "status", "reason", "passages",
             "speaker_state", "relevant", "duplicate_of", "provenance", "licence", "fmt", "encoding", "sha256")
 PASSAGE_KEYS = ("passage_id", "doc_id", "text", "lang", "relevant", "states", "tags", "kind", "start", "end",
                 "mentions")
@@ -107,10 +107,12 @@ def original_bytes(store: Store, doc_id: str) -> bytes:
 def show_text(store: Store, doc_id: str) -> str:
     """`scotrack show`: a document's metadata, what cleaning removed, its passages and their mentions."""
     d = document(store, doc_id)
+    if not d.get("date") and d["status"] == "ingested":
+        d["date"] = "undated (counted in the all-years figures only)"
     lines = [f"{k:17} {d[k]}" for k in (
-        "doc_id", "title", "source", "provenance", "licence", "date", "doc_type", "lang", "speaker_state", "status",
-        "reason", "duplicate_of", "fmt", "encoding", "sha256", "relevant", "n_passages", "pipeline_version",
-        "ingested_at") if d.get(k) not in (None, "")]
+        "doc_id", "title", "source", "provenance", "licence", "date", "date_source", "doc_type", "lang",
+        "speaker_state", "status", "reason", "duplicate_of", "fmt", "encoding", "sha256", "relevant", "n_passages",
+        "pipeline_version", "ingested_at") if d.get(k) not in (None, "")]
     if d["cleaning"]:
         lines.append("cleaning          " + ", ".join(f"{k} {v}" for k, v in d["cleaning"].items() if v))
     for r in store.passages(doc_id=doc_id):
@@ -206,7 +208,7 @@ def classify(lines, settings: Settings):
 # -- trends ----------------------------------------------------------------------------------------------
 
 # Bumped when the report's content changes for the same data (so a cached report is rewritten).
-REPORT_VERSION = 1
+REPORT_VERSION = 2  # 2: undated documents count (all years) and have a row of their own
 
 
 @dataclass
@@ -243,7 +245,7 @@ def run_trends(store: Store, settings: Settings, out=None, fmt: str = "csv", by:
     """Tag what is new (unless `tag` is false: the caller has just done it), then write the tables, figures
     and HTML report under `out` with the aggregation settings of `settings` — unless the report there was
     made from exactly the same data and settings (see `report_key`), which is then kept."""
-    from pipeline.analysis.aggregate import by_period
+    from pipeline.analysis.aggregate import UNDATED, by_period
     from pipeline.analysis.effective import effective_tags
     from pipeline.analysis.trends import write_all
     from pipeline.tagging import models
@@ -267,7 +269,8 @@ def run_trends(store: Store, settings: Settings, out=None, fmt: str = "csv", by:
                "periods": {p: {k: r[k] for k in ("verdict", "verdict_probability", "documents", "tags")}
                            for p, r in reports.items()},
                "overall": {"line": verdict_line(overall), "verdict": overall["verdict"],
-                           "verdict_probability": overall["verdict_probability"]}}
+                           "verdict_probability": overall["verdict_probability"]},
+               UNDATED: overall["undated"]}
     saved.write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
     (out / "report.key").write_text(key + "\n")
     files = [p for paths in written.values() for p in paths] + [saved]
@@ -283,17 +286,39 @@ def verdict_line(report: dict, period: str = "all years") -> str:
 
 
 def trends_text(result: TrendsResult) -> str:
-    """Where the outputs are and the verdict per year and overall."""
+    """Where the outputs are, the verdict per year and overall, and a warning about undated documents."""
+    from pipeline.analysis.aggregate import UNDATED
+
     lines = [f"trend tables, figures and report in {result.out}"
              + (" (unchanged: nothing new since they were written)" if result.cached else "") + ":"]
     lines += [f"  {p.name}" for p in result.files]
     lines.append("verdict by year (bootstrap probability; documents, stance tags):")
     for period, rep in result.summary["periods"].items():
+        if period == UNDATED:
+            continue  # the warning below says it
         v = rep["verdict"] or "no verdict"
         lines.append(f"  {period}: {v:<12} {rep['verdict_probability']:.2f}  ({rep['documents']} documents, "
                      f"{rep['tags']} tags)" + ("  — too little evidence" if rep["verdict"] is None else ""))
+    warning = undated_line(result.summary.get("undated"))
+    if warning:
+        lines.append(warning)
     lines.append("overall, " + result.summary["overall"]["line"])
     return "\n".join(lines)
+
+
+def undated_line(undated: dict | None, analyze: bool = False) -> str | None:
+    """The one warning line about undated documents (None when there are none): where they count, and that
+    their tags count for the states that are members today (their year cannot be checked against a state's
+    joining year)."""
+    if not undated or not undated["documents"]:
+        return None
+    n, tags = undated["documents"], undated["tags"]
+    what = f"{n} undated document{'s' if n != 1 else ''} ({tags} stance tag{'s' if tags != 1 else ''})"
+    if analyze:
+        return f"warning: {what} counted for the states that are members today (--date checks membership by year)"
+    if not undated.get("counted", True):
+        return f"warning: {what} left out: they cannot be placed in the years asked for"
+    return f"warning: {what} count in the all-years figures only, for the states that are members today"
 
 
 # -- the main job ------------------------------------------------------------------------------------------
@@ -380,7 +405,7 @@ def main_job(sources: Sequence[str], settings: Settings, out=None) -> str:
 def analyze(paths: Sequence[Path], defaults: SourceMeta, settings: Settings, keep: bool = False) -> dict:
     """Ingest `paths` (into a temporary store unless `keep`), tag them, and aggregate all their passages:
     the report of `scotrack analyze` (scores, tendencies, the verdict, with evidence)."""
-    from pipeline.analysis.aggregate import analyse, reported_apart, select
+    from pipeline.analysis.aggregate import analyse, reported_apart, select, undated_counts
     from pipeline.analysis.effective import effective_tags
     from pipeline.tagging import models
 
@@ -397,8 +422,9 @@ def analyze(paths: Sequence[Path], defaults: SourceMeta, settings: Settings, kee
         doc_ids = {d["doc_id"] for d in store.documents() if d["source"] in sources} if keep else None
         # with --keep, passages reviewers have corrected count with the reviewers' tags
         rows = effective_tags(store, card["version"], doc_ids)
-        report = analyse(select(rows, config), config)
+        report = analyse(select(rows, config), config)  # every passage, dated or not
         report["reported_apart"] = reported_apart(rows, config)
+        report["undated"] = undated_counts(rows, config)
         report["input"] = {"files": len(items), "ingested": report_in.ingested, "unchanged": report_in.unchanged,
                            "duplicates": report_in.duplicates, "rejected": dict(report_in.rejected_items),
                            "model": card["version"]}
@@ -407,6 +433,9 @@ def analyze(paths: Sequence[Path], defaults: SourceMeta, settings: Settings, kee
 
 def analyze_text(report: dict) -> str:
     lines = [verdict_line(report, "verdict")]
+    warning = undated_line(report.get("undated"), analyze=True)
+    if warning:
+        lines.append(warning)
     lines += [f"rejected: {source}: {reason}" for source, reason in report["input"]["rejected"].items()]
     for d, dim in report["dimensions"].items():
         disp = dim["dispersion"]

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The passage kinds read for stance evidence; the others (headings, notes, references, tables, titles) are
+# a document's structure.
+TAGGED_KINDS = frozenset({"body", "abstract"})
+
 
 @dataclass(frozen=True)
 class Mention:
@@ -23,7 +27,7 @@ class Passage:
     end: int
     text: str  # analysis form (Simplified Chinese for zh); same length as the cleaned span
     lang: str
-    kind: str = "body"  # "body" | "footnote"
+    kind: str = "body"  # body, abstract, table, footnote, reference, title, author, keywords, heading
     relevant: bool = False
     tokens: list[str] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
@@ -31,12 +35,14 @@ class Passage:
 
 @dataclass
 class SourceMeta:
-    """What is known about a document before reading it (manifest row or CLI flags)."""
+    """What is known about a document before reading it (manifest row or CLI flags); reading may add its date."""
 
     source: str
     doc_id: str | None = None
     title: str | None = None
-    date: str | None = None
+    date: str | None = None  # YYYY[-MM[-DD]]
+    # where the date came from: manifest, cli, metadata, text or filename (pipeline.ingest.dates)
+    date_source: str | None = None
     doc_type: str | None = None
     lang: str | None = None
     speaker_state: str | None = None

@@ -158,7 +158,7 @@ def _verdicts(folder: Path) -> dict:
 
 
 def _speeches(tmp_path: Path) -> Path:
-    """A folder of the constructed texts with a manifest dating them (undated documents are not aggregated)."""
+    """A folder of the constructed texts with a manifest dating them (so that they have a year)."""
     folder = tmp_path / "speeches"
     folder.mkdir()
     rows = ["doc_id,date"]

@@ -11,6 +11,10 @@ tendency is `polarised` when the camp rule holds, `consistent` when the standard
 has fewer than `min_states` scored states. The verdict's probability is the share of bootstrap replicates
 that give the same verdict.
 
+Undated documents count: in the all-years period (and in `analyze`, which pools every passage it is given),
+never in a year's; `by_period` lists them apart as the `undated` period, which gets no verdict. Their tags
+cannot be checked against a state's joining year, so they count for the states that are members today.
+
 Every number traces back: a state score carries the passages that weigh most (document, date, source).
 """
 
@@ -26,6 +30,8 @@ from pipeline.codebook import DIMENSIONS, MEMBERS, STANCE_VALUE
 from pipeline.config import AggregateConfig
 
 VALUES = tuple(sorted(v for v in STANCE_VALUE.values() if v is not None))  # the stance scale: −2, −1, +1, +2
+UNDATED = "undated"  # the period of tags whose document has no date
+UNDATED_NOTE = "undated documents: counted in the all-years figures only (for today's members); no verdict"
 
 
 def level(score: float) -> str:
@@ -59,14 +65,15 @@ def in_scope(row: dict, scope: str) -> bool:
 
 
 def select(rows: list[dict], config: AggregateConfig, years: tuple[int, int] | None = None) -> list[dict]:
-    """Stance tags of member states from their joining year, in scope and in the period."""
+    """Stance tags of member states from their joining year, in scope and in the period. Undated tags count
+    for today's members, and only when no period is asked for: they cannot be placed in one."""
     out = []
     for r in rows:
         if r["stance"] == "none" or r["score"] is None or r["state"] not in MEMBERS:
             continue
-        if r["year"] is None or r["year"] < MEMBERS[r["state"]].member_since:
+        if r["year"] is not None and r["year"] < MEMBERS[r["state"]].member_since:
             continue
-        if years and not (years[0] <= r["year"] <= years[1]):
+        if years and (r["year"] is None or not (years[0] <= r["year"] <= years[1])):
             continue
         if not config.include_uncertain and r["uncertain"]:
             continue
@@ -304,19 +311,45 @@ def _evidence(t: Tags, state: str, dim: str, k: int) -> list[dict]:
     return out
 
 
+def undated_counts(rows: list[dict], config: AggregateConfig) -> dict:
+    """How many documents and stance tags without a date `rows` hold among those `select` keeps (no period)."""
+    undated = [r for r in select(rows, config) if r["year"] is None]
+    return {"documents": len({r["doc_id"] for r in undated}), "tags": len(undated)}
+
+
 def by_period(rows: list[dict], config: AggregateConfig | None = None, by: str = "year",
               years: tuple[int, int] | None = None) -> dict:
-    """Reports per year (by="year") or for all years together (by="all"), from all tag rows of a store."""
+    """Reports per year (by="year") or for all years together (by="all"), from all tag rows of a store.
+
+    Undated tags count in the all-years report (unless `years` restricts it) and, by year, make the
+    `undated` period: its scores and evidence, no tendency and no verdict. The all-years report's `undated`
+    says how many there are and whether they were counted."""
     config = config or AggregateConfig()
     in_years = [r for r in rows if not years or (r["year"] is not None and years[0] <= r["year"] <= years[1])]
     chosen = select(in_years, config)
     if by == "all":
-        return {"all": {**analyse(chosen, config), "reported_apart": reported_apart(in_years, config)}}
+        return {"all": {**analyse(chosen, config), "reported_apart": reported_apart(in_years, config),
+                        "undated": {**undated_counts(rows, config), "counted": not years}}}
     groups: dict[int, list[dict]] = defaultdict(list)
     for r in chosen:
-        groups[r["year"]].append(r)
-    apart: dict[int, list[dict]] = defaultdict(list)
+        if r["year"] is not None:
+            groups[r["year"]].append(r)
+    apart: dict[int | None, list[dict]] = defaultdict(list)
     for r in in_years:
         apart[r["year"]].append(r)
-    return {str(y): {**analyse(groups[y], config), "reported_apart": reported_apart(apart[y], config)}
-            for y in sorted(groups)}
+    out = {str(y): {**analyse(groups[y], config), "reported_apart": reported_apart(apart[y], config)}
+           for y in sorted(groups)}
+    undated = [r for r in chosen if r["year"] is None]
+    if undated:
+        out[UNDATED] = {**_without_verdict(analyse(undated, config)),
+                        "reported_apart": reported_apart(apart[None], config)}
+    return out
+
+
+def _without_verdict(report: dict) -> dict:
+    """A report of documents that are no period (the undated ones): scores and evidence, no tendency, no
+    verdict."""
+    for dim in report["dimensions"].values():
+        dim.update(tendency=None, tendency_probability=0.0, reason="undated documents are no period")
+    return {**report, "verdict": None, "verdict_probability": 0.0, "verdict_distribution": {},
+            "evidence_note": UNDATED_NOTE}

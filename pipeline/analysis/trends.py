@@ -1,8 +1,10 @@
 """Yearly trend tables, plots and a self-contained HTML report from the aggregated reports.
 
 Three tables: state × dimension × period (score, level, n, interval); dimension × period (dispersion,
-polarisation, tendency); period (verdict, probability, documents, tags). Two figures: state scores over
-time per dimension, and dispersion over time with the verdict of each year. The HTML report (report.py)
+polarisation, tendency); period (verdict, probability, documents, tags). Undated documents have a row of
+their own in the periods table (period `undated`: documents and tags, no verdict) and none in the other two:
+they are no period, and count in the all-years rows. Two figures: state scores over time per dimension, and
+dispersion over time with the verdict of each year. The HTML report (report.py)
 embeds the figures and tables and, for every state score, the passages behind it.
 """
 
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.analysis.aggregate import UNDATED
 from pipeline.analysis.report import html_report
 from pipeline.codebook import DIMENSIONS, MEMBERS
 
@@ -29,6 +32,8 @@ def tables(reports: dict[str, dict]) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
                       "documents": rep["documents"], "tags": rep["tags"],
                       "reported_apart": "; ".join(f"{s} {v['n']} ({v['reason']})" for s, v in sorted(apart.items())),
                       "note": rep["evidence_note"] or ""})
+        if period == UNDATED:
+            continue  # no tendency, no scores of a period: the evidence is in the HTML report
         for d in DIMENSIONS:
             dim = rep["dimensions"][d]
             disp, pol = dim["dispersion"], dim["polarisation"]

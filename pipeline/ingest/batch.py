@@ -19,8 +19,10 @@ from pipeline.store import Store
 # Bump when cleaning, segmentation or mention rules change what a document turns into.
 # Bumped when processing changes what is stored (cleaning, passages, mentions): documents stored by an
 # older version are processed again on the next ingest even though their bytes are unchanged.
-# ingest-2: more Chinese officials in the gazetteer.
-PIPELINE_VERSION = "ingest-2"
+# ingest-2: more Chinese officials in the gazetteer. ingest-3: hard-wrapped and double-spaced extractions
+# re-flowed, notes and references apart, article structure (titles, headings, abstracts …), dates from
+# metadata, datelines and file names.
+PIPELINE_VERSION = "ingest-3"
 
 
 

@@ -6,25 +6,51 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
+from typing import Any
 
 from pipeline.ingest.langid import UNDETERMINED, detect_script_lang
 
-__all__ = ["CleanResult", "Paragraph", "clean_text", "normalise_width", "to_simplified"]
+__all__ = [
+    "NOTES_HEADING_RE",
+    "NOTE_KINDS",
+    "TEXT_KINDS",
+    "CleanResult",
+    "Marker",
+    "Paragraph",
+    "clean_text",
+    "normalise_width",
+    "to_simplified",
+]
+
+
+# Paragraph kinds the cleaner gives: running text (in document order, with tables in place), then the notes.
+# pipeline.ingest.structure later names some body paragraphs title, author, abstract, keywords or heading.
+TEXT_KINDS = ("body", "table")
+NOTE_KINDS = ("footnote", "reference")
 
 
 @dataclass(frozen=True)
 class Paragraph:
     text: str
-    kind: str  # "body" | "footnote"
+    kind: str  # "body" | "table" | "footnote" | "reference" (and the structure kinds, see above)
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A footnote marker removed from the body: its label ("b", "1", "①", "[2]") and the text just before it."""
+
+    label: str
+    before: str  # up to 12 characters of the line before the marker, to find the place in the paragraph
 
 
 @dataclass
 class CleanResult:
-    paragraphs: list[Paragraph]  # body paragraphs in order, then footnotes
+    paragraphs: list[Paragraph]  # body and table paragraphs in document order, then notes in document order
     removed: dict[str, int]  # what was dropped, repaired or joined, by kind
+    markers: list[Marker] = field(default_factory=list)  # in-body footnote markers, in the order removed
 
     @property
     def text(self) -> str:
@@ -33,7 +59,7 @@ class CleanResult:
 
 _COUNTERS = (
     "garbage_chars",  # U+FFFD, private-use glyphs, box/shape junk runs, unrepairable mojibake
-    "mojibake_repaired",  # runs of UTF-8-read-as-cp1252/latin-1 decoded back
+    "mojibake_repaired",  # lines in which ftfy decoded mojibake
     "control_chars",
     "zero_width_chars",
     "soft_hyphens",  # U+00AD and the OCR "¬" used as a discretionary hyphen
@@ -42,8 +68,11 @@ _COUNTERS = (
     "running_heads",
     "junk_lines",  # lines made only of box-drawing / geometric glyphs
     "footnotes",  # footnote paragraphs moved after the body
-    "footnote_markers",  # in-body markers (①, ¹, [1]) removed
-    "separators",  # "____" / "———" rules that introduced footnotes
+    "references",  # entries of a reference list ("参考文献", "References", "Список литературы")
+    "footnote_markers",  # in-body markers (①, ¹, [1], a glued "。b", a glued "1") removed
+    "separators",  # "____" / "———" rules that introduced footnotes, "---|---" rules of tables
+    "table_rows",  # lines of a table (or an image gallery's captions), kept as rows of kind "table"
+    "line_spacing",  # empty lines that were only line spacing (double-spaced extraction), not paragraph breaks
     "joined_breaks",  # line breaks removed by re-flow
     "dehyphenated",  # line-end hyphens dropped while joining a split word
 )
@@ -69,6 +98,14 @@ _UTF8_SHAPE_RE = re.compile(f"(?:[\u00c2-\u00df]{_CONT}|[\u00e0-\u00ef]{_CONT}{{
 _BROKEN_SEQ_RE = re.compile(f"[\u00c2-\u00f4]{_CONT}+")
 _PLAUSIBLE_RE = re.compile(
     f"[{_HAN}{_CJK_PUNCT}{_KANA}\u3000\u0400-\u04ff\u00a0-\u017f\u2010-\u206f\u20a0-\u20bf\u2100-\u21ff\u2500-\u25ff]+"
+)
+# what mojibake looks like, for ftfy to look at: a lead byte's Latin-1 letter before a continuation byte's
+# sign (UTF-8 read as cp1252/latin-1), Р/С before a cp1251 sign or rare letter (UTF-8 read as cp1251),
+# MacRoman's "√"; _MOJIBAKE_CHAR_RE is the quick look that comes first
+_MOJIBAKE_CHAR_RE = re.compile("[\u00c2-\u00f4√Ѕ‚Ђµ°]")
+_MOJIBAKE_HINT_RE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152-\u02dc\u2013-\u2122]"
+    "|[РС][\u0402-\u040f\u0452-\u045f\u0490\u0491\u00a0-\u00bf\u201a-\u203a\u2116]|√"
 )
 
 # single characters always removed, by counter
@@ -121,6 +158,7 @@ _LIST_START_RE = re.compile(
 _TERMINAL = set(".!?:。！？；：…")
 _CLOSERS = "\"'”’»)]）」』】》〉*_ "
 _COMMA_LIKE = set(",，、")
+_OPENERS = "\"'“‘«(["
 _NO_LINE_START = set("，。、；：？！）」』”》…,.;:!?)")
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _FIRST_TOKEN_RE = re.compile(r"\S+")
@@ -128,10 +166,48 @@ _HEAD_BAD_END = set(",，、;；:：!！")
 
 # --------------------------------------------------------------------------- in-body footnote markers
 
+# each branch checks what precedes the marker after taking its first character, so that the search skips
+# along on one character class (checking the lookbehinds first made it 40 times slower)
 _BODY_MARKER_RE = re.compile(
-    "(?<=[^\\s:：;；,，、(（\\[【])[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf]+"
-    f'|(?:(?<=[^\\W\\d_]{{3}})|(?<=[{_HAN}.,;:!?。，；：！？”"’)）\\]]))[¹²³\u2070\u2074-\u2079]+(?![\\d¹²³\u2070\u2074-\u2079])'
-    r"|(?<=[^\s\[(（［])[\[［]\d{1,3}(?:[,，–-]\d{1,3})*[\]］]"
+    "[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf¹²³\u2070\u2074-\u2079\\[［]"
+    "(?:(?<=[^\\s:：;；,，、(（\\[【][\u2460-\u2473\u3251-\u325f\u32b1-\u32bf])[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf]*"
+    f'|(?:(?<=[^\\W\\d_]{{3}}.)|(?<=[{_HAN}.,;:!?。，；：！？”"’)）\\]].))(?<=[¹²³\u2070\u2074-\u2079])'
+    "[¹²³\u2070\u2074-\u2079]*(?![\\d¹²³\u2070\u2074-\u2079])"
+    r"|(?<=[^\s\[(（［][\[［])\d{1,3}(?:[,，–-]\d{1,3})*[\]］])"
+)
+# lettered notes: "a 冯玉军：《…》", "b Matthew Brummer, …"; their markers glued into the body: "…的关键。b"
+_NOTE_LETTER_RE = re.compile(f"([a-h])(?:[ \t]+(?=[^\\sa-z])|(?=[{_HAN}《“]))")
+_GLUED_LETTER_RE = re.compile(
+    f"(?<=[。，；：！？”’）》」』])[a-h](?=$|\\s|[{_HAN}“‘《（【])"  # …的关键。b
+    f"|(?<=[{_HAN}])[a-h](?=$|[。，；：！？、”’）》])"  # …的关键b。
+    r"|(?<=[^\W\d_]{2}[.,;:])[a-h](?=\s|$)|(?<=[.,;:][”\"’])[a-h](?=\s|$)"  # …the key.b Next
+)
+# a digit marker glued the same way ("…的关键。3", "…peace.\"4"): stripped only when a note has that number
+_GLUED_DIGITS_RE = re.compile(
+    f"(?<=[。，；：！？”’）》」』])\\d{{1,2}}(?![\\d.,])(?=$|\\s|[“‘《（【]|(?![年月日号时分秒个万亿元人名次届岁倍多余项条])[{_HAN}])"
+    r"|(?<=[^\W\d_]{2}[.,;:!?])\d{1,3}(?![\d.,])(?=$|\s+[A-ZА-ЯЁ\"“«(])|(?<=[.,;:!?][”\"’»)])\d{1,3}(?![\d.,])(?=$|\s)"
+)
+_NOTE_NUMBER_LINE_RE = re.compile(f'(\\d{{1,3}})[ \t]+(?=[A-ZА-ЯЁ{_HAN}《“"])')  # "4 See …" at a page foot
+_NOTE_NUMBER_RE = re.compile(r"[\[［(（]?(\d{1,3})")
+# the heading of endnotes, or (NOTES_HEADING_RE) of endnotes or a reference list, on a line of its own
+_NOTES_HEAD_RE = re.compile(
+    r"[【\[［]?\s*(?:注释|尾注)\s*[】\]］]?[：:]?|(?:Notes|NOTES|Endnotes|Примечания|ПРИМЕЧАНИЯ)[:.]?"
+)
+NOTES_HEADING_RE = re.compile(
+    r"[【\[［]?\s*(?:主要)?参考(?:文献|资料)\s*[】\]］]?[：:]?"
+    r"|(?:References|REFERENCES|Bibliography|BIBLIOGRAPHY|Works [Cc]ited|Список (?:использованной |цитируемой )?"
+    r"литературы|СПИСОК ЛИТЕРАТУРЫ|Литература|ЛИТЕРАТУРА|Библиографический список)[:.]?"
+    f"|{_NOTES_HEAD_RE.pattern}"
+)
+_ENTRY_START_RE = re.compile(
+    r"(?:[\[［]\d{1,3}[\]］]|\d{1,3}[.)．、](?!\d)|[(（]\d{1,3}[)）]|[\u2460-\u2473]|\d{1,3}\s+(?=[^\d\s]))"
+)
+_AUTHOR_START_RE = re.compile(
+    r"[A-ZА-ЯЁ][^\W\d_][\w'’-]*,?\s+(?:[A-ZА-ЯЁ]\.\s*){1,3}(?:\(|,|\s|$)"  # Smith, J. (2010) / Иванов И. И.
+    f"|[{_HAN}]{{2,4}}(?:等)?[：:，,]"  # 王某：
+)
+_CITATION_RE = re.compile(  # what a reference holds: a year, pages, an issue, a volume, a title in 《》
+    r"(?:1[89]|20)\d\d|第\s*\d+(?:\s*[-–]\s*\d+)?\s*[页期]|\bpp?\.\s*\d|\b[СCс]\.\s*\d|№\s*\d|\bVol\.|《"
 )
 _HAS_MARKER_RE = re.compile("[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf¹²³\u2070\u2074-\u2079\\[［]")
 _RESCRUB_RE = re.compile("[\u00c2-\u00f4\u2500-\u25ff¬]")  # text that _scrub may still change
@@ -222,42 +298,75 @@ def normalise_width(text: str, lang: str | None = None) -> str:
 # --------------------------------------------------------------------------- character-level scrubbing
 
 
+@cache
+def _ftfy_config() -> Any:  # built on first use: importing ftfy costs time that most documents do not need
+    import ftfy
+
+    # only the encoding repairs: widths, quotes, control characters and line breaks are this module's own
+    return ftfy.TextFixerConfig(
+        unescape_html=False,
+        remove_terminal_escapes=False,
+        fix_c1_controls=False,
+        fix_latin_ligatures=False,
+        fix_character_width=False,
+        uncurl_quotes=False,
+        fix_line_breaks=False,
+        fix_surrogates=False,
+        remove_control_chars=False,
+        normalization=None,
+        explain=False,
+    )
+
+
+def _plausible_utf8(piece: str) -> bool:
+    """Whether characters standing for bytes (cp1252/latin-1) decode in UTF-8 to something text would hold
+    (CJK, Cyrillic, Latin, punctuation; one Cyrillic or accented letter alone is too weak a sign)."""
+    try:
+        dec = bytes(_CP1252_SPECIALS.get(c, ord(c)) for c in piece).decode("utf-8")
+    except (UnicodeDecodeError, ValueError):
+        return False
+    if not _PLAUSIBLE_RE.fullmatch(dec):
+        return False
+    return len(dec) > 1 or "\u00c2" <= piece[0] <= "\u00c3" or piece[0] >= "\u00e2"
+
+
 def _repair_mojibake(text: str, removed: dict[str, int] | None = None) -> str:
-    """Decode runs of UTF-8 that were read as cp1252/latin-1; drop such runs when bytes were lost."""
+    """Decode UTF-8 that was read in a one-byte code page (cp1252, latin-1, cp1251, MacRoman; once or twice).
 
-    def fix(m: re.Match[str]) -> str:
-        original = run = m.group(0)
-        if not _UTF8_SHAPE_RE.search(run):
-            return original
-        pieces: list[tuple[str, bool]] = []  # (text, decoded?)
-        pos = 0
-        for sm in _UTF8_SHAPE_RE.finditer(run):
-            try:
-                dec = bytes(_CP1252_SPECIALS.get(c, ord(c)) for c in sm.group(0)).decode("utf-8")
-            except UnicodeDecodeError:
-                continue
-            if not _PLAUSIBLE_RE.fullmatch(dec):
-                continue
-            if len(dec) == 1 and not ("\u00c2" <= sm.group(0)[0] <= "\u00c3" or sm.group(0)[0] >= "\u00e2"):
-                continue  # one Cyrillic/Latin-extended letter (e.g. "Ñ»" in «ESPAÑA»): too weak a sign
-            pieces.append((run[pos : sm.start()], False))
-            pieces.append((dec, True))
-            pos = sm.end()
-        pieces.append((run[pos:], False))
-        n_fixed = sum(1 for _, d in pieces if d)
-        if not n_fixed:
-            return original
-        if any(_BROKEN_SEQ_RE.search(p) for p, d in pieces if not d):
-            # bytes were lost (cp1252 has no glyph for 0x81 0x8d 0x8f 0x90 0x9d): unrepairable, drop
-            kept = "".join(_BROKEN_SEQ_RE.sub("", p) for p, d in pieces if not d)
-            if removed is not None:
-                removed["garbage_chars"] += len(run) - len(kept)
-            return kept
+    ftfy does the decoding: on the bundled corpus it repairs exactly what the hand-written decoder it replaced
+    did, and it also knows cp1251, MacRoman and double encoding. Before it, a run of such mojibake in which
+    bytes were lost (cp1252 has no glyph for 0x81 0x8d 0x8f 0x90 0x9d) is dropped whole: ftfy would decode
+    the pieces around the hole and leave the rest, putting half a word ("上海…织") into a sentence."""
+
+    def drop_lossy(m: re.Match[str]) -> str:
+        run = m.group(0)
+        if not any(_plausible_utf8(sm.group(0)) for sm in _UTF8_SHAPE_RE.finditer(run)):
+            return run  # no piece of it reads as text in UTF-8: not mojibake
+        rest = _UTF8_SHAPE_RE.sub("", run)
+        if not _BROKEN_SEQ_RE.search(rest):
+            return run
+        kept = _BROKEN_SEQ_RE.sub("", rest)
         if removed is not None:
-            removed["mojibake_repaired"] += n_fixed
-        return "".join(p for p, _ in pieces)
+            removed["garbage_chars"] += len(run) - len(kept)
+        return kept
 
-    return _HIGH_RUN_RE.sub(fix, text)
+    if _UTF8_LEAD_RE.search(text):
+        text = _HIGH_RUN_RE.sub(drop_lossy, text)
+    if _MOJIBAKE_CHAR_RE.search(text) and _MOJIBAKE_HINT_RE.search(text):
+        import ftfy
+
+        # line by line, and only the lines that look like mojibake: what ftfy makes of a line must not depend
+        # on the rest of the document (a second cleaning would then change the text again)
+        lines = text.split("\n")
+        for i, line in enumerate(lines):
+            if _MOJIBAKE_HINT_RE.search(line):
+                fixed = ftfy.fix_text(line, _ftfy_config())
+                if fixed != line and "\n" not in fixed:
+                    lines[i] = fixed
+                    if removed is not None:
+                        removed["mojibake_repaired"] += 1
+        text = "\n".join(lines)
+    return text
 
 
 def _split_lines(text: str, removed: dict[str, int]) -> str:
@@ -302,8 +411,7 @@ def _scrub(text: str, removed: dict[str, int]) -> str:
     for _ in range(4):
         before = text
         if not text.isascii():
-            if _UTF8_LEAD_RE.search(text):
-                text = _repair_mojibake(text, removed)
+            text = _repair_mojibake(text, removed)
             if "¬" in text:
                 text, n = _NOT_SIGN_HYPHEN_RE.subn("", text)
                 removed["soft_hyphens"] += n
@@ -318,11 +426,21 @@ def _scrub(text: str, removed: dict[str, int]) -> str:
 
 # --------------------------------------------------------------------------- line helpers
 
-_BLANK, _PB, _FOLIO, _HEAD, _JUNK, _SEP, _BODY, _FN, _FNSEP = range(9)
+_BLANK, _PB, _FOLIO, _HEAD, _JUNK, _SEP, _BODY, _FN, _FNSEP, _TABLE, _REF = range(11)
+# _JUNK also stands for an empty line that is only line spacing: a line that is no break and no text
 _SIGNALS = (_PB, _FOLIO, _HEAD)
 _DIGITS_RE = re.compile(r"\d+")
 _ABBREV_END_RE = re.compile(
     r"(?:^|\s)(?:Mr|Mrs|Ms|Dr|St|No|Nos|Art|Vol|pp|p|U\.S|U\.N|e\.g|i\.e|г|гг|им|т\.е|ст|ул)\.$"
+)
+# words a sentence or a heading never ends on: a line ending on one runs on, whatever its width
+_RUNS_ON_RE = re.compile(
+    r"(?:^|\s)(?:a|an|the|of|to|in|into|for|with|by|on|at|from|and|or|nor|but|than|that|which|whose|upon|"
+    r"between|among|against|about|under|over|through|during|without|within|toward|towards|its|their|our|"
+    r"his|her|my|your|this|these|those|such|whether|both|either|neither|is|are|was|were|be|been|has|have|had|"
+    r"will|would|shall|should|can|could|may|must|"
+    r"в|во|на|с|со|по|к|ко|о|об|обо|от|до|из|у|за|над|под|при|про|для|без|через|между|перед|и|а|но|или|что|"
+    r"чтобы|как|не|ни|ли|бы|который|которая|которое|которые|также)$"
 )
 
 
@@ -342,7 +460,7 @@ def _ends_terminal(s: str) -> bool:
     return t[-1] in _TERMINAL and not (t[-1] == "." and _ABBREV_END_RE.search(t[-8:]) is not None)
 
 
-def _should_join(a: str, b: str, b_starts_para: bool, wa: int, width: int, tol: int, min_full: int) -> bool:
+def _should_join(a: str, b: str, b_starts_para: bool, wa: int, layout: _Layout) -> bool:
     """Whether line b continues line a (a ends mid-sentence and b does not open a paragraph)."""
     last, first = a[-1], b[0]
     if b_starts_para and not (first.islower() and not _ends_terminal(a)):
@@ -353,15 +471,22 @@ def _should_join(a: str, b: str, b_starts_para: bool, wa: int, width: int, tol: 
         return True
     if _ends_terminal(a):
         return False
-    if first.islower() or first in _NO_LINE_START:
+    if first.islower() or first in _NO_LINE_START or (first in _OPENERS and b.lstrip(_OPENERS)[:1].islower()):
         return True
-    if wa > width * 1.15 + 2 or wa < min_full:  # a line of its own, not a wrapped one
+    width = layout.wrap
+    if wa > width * 1.15 + 2:  # a line of its own, not a wrapped one
+        return False
+    if last.isalpha() and _RUNS_ON_RE.search(a[-16:]):
+        return True
+    if wa < layout.min_full:
         return False
     wide = _is_wide(first)
     tok = 2 if wide else len(_FIRST_TOKEN_RE.match(b).group(0))  # type: ignore[union-attr]
     if wide or _is_wide(last):  # CJK: justified lines, half-width digits make them a little uneven
-        return wa + tok > width - max(tol, 4)
-    return wa + 1 + tok > width - tol  # the next word would not have fitted: a wrap, not a break
+        return wa + tok > width - max(layout.tol, 4)
+    # the next word would not have fitted: a wrap, not a break; in proportional type a line may end with
+    # room to spare (the document's own wraps say how much)
+    return wa + 1 + tok > width - layout.tol - layout.slack
 
 
 def _continues_after_blank(a: str, b: str) -> bool:
@@ -462,6 +587,25 @@ def _neighbour_kinds(kinds: list[int], i: int, step: int, limit: int) -> list[in
     return out
 
 
+def _next_line(kinds: list[int], i: int, step: int) -> int:
+    """The index of the nearest line before (step -1) or after (step 1) line i that is not junk or spacing; -1."""
+    j = i + step
+    while 0 <= j < len(kinds) and kinds[j] == _JUNK:
+        j += step
+    return j if 0 <= j < len(kinds) else -1
+
+
+def _after_notes(lines: list[str], kinds: list[int], i: int) -> bool:
+    """Line i closes a block of notes: it or one of the two body lines before it opens like a note."""
+    for _ in range(3):
+        if i < 0 or kinds[i] != _BODY:
+            return False
+        if _STRONG_FN_RE.match(lines[i]) or _NOTE_LETTER_RE.match(lines[i]) or _WEAK_FN_RE.match(lines[i]):
+            return True
+        i = _next_line(kinds, i, -1)
+    return False
+
+
 def _mark_running_heads(lines: list[str], kinds: list[int], removed: dict[str, int]) -> None:
     """Short lines repeated >= 3 times at page edges (or at regular intervals inside running text)."""
     groups: dict[str, list[int]] = {}
@@ -486,10 +630,16 @@ def _mark_running_heads(lines: list[str], kinds: list[int], removed: dict[str, i
                 if any(k in (_PB, _FOLIO) for k in near) or i == first_content:
                     edges += 1
             head = edges >= max(2, (len(occ) + 1) // 2)
-        if not head and len({lines[i] for i in occ}) == 1:
+        if not head and len({_DIGITS_RE.sub("#", lines[i]) for i in occ}) == 1:  # the same, but for a folio
             gaps = [b - a for a, b in pairwise(occ)]
-            embedded = all(0 < i < len(kinds) - 1 and kinds[i - 1] != _BLANK and kinds[i + 1] != _BLANK for i in occ)
-            interrupts = sum(1 for i in occ if kinds[i - 1] == _BODY and not _ends_terminal(lines[i - 1]))
+            around = [(_next_line(kinds, i, -1), _next_line(kinds, i, 1)) for i in occ]  # line spacing skipped
+            embedded = all(p >= 0 and q >= 0 and kinds[p] != _BLANK and kinds[q] != _BLANK for p, q in around)
+            # it breaks into a sentence, or follows a page's notes
+            interrupts = sum(
+                1
+                for p, _ in around
+                if kinds[p] == _BODY and (not _ends_terminal(lines[p]) or _after_notes(lines, kinds, p))
+            )
             head = embedded and min(gaps) >= 4 and max(gaps) <= 2.5 * min(gaps) and 2 * interrupts >= len(occ)
         if not head:
             continue
@@ -504,11 +654,36 @@ def _mark_running_heads(lines: list[str], kinds: list[int], removed: dict[str, i
 # --------------------------------------------------------------------------- footnotes
 
 
-def _mark_footnotes(lines: list[str], kinds: list[int], join_ok: Callable[[int, int], bool]) -> list[bool]:
-    """Mark footnote lines (kind _FN); returns, per line, whether it opens a new footnote."""
+def _mark_footnotes(
+    lines: list[str],
+    kinds: list[int],
+    join_ok: Callable[[int, int], bool],
+    letters: frozenset[str] = frozenset(),
+    numbers: frozenset[str] = frozenset(),
+    chinese_doc: bool = False,
+) -> list[bool]:
+    """Mark footnote lines (kind _FN); returns, per line, whether it opens a new footnote. `letters` key notes
+    ("a 王某：《…》"): strong before Chinese, weak before Latin or Cyrillic ("a Russian …" may be body text);
+    `numbers` key notes too ("4 See …"), weakly: a line opening with a number is a note only at a page foot.
+    In a Chinese document a keyed line before a Latin name ("c John Smith, …") is strong as well."""
     n = len(lines)
     strong = [k == _BODY and _STRONG_FN_RE.match(lines[i]) is not None for i, k in enumerate(kinds)]
     weak = [k == _BODY and _WEAK_FN_RE.match(lines[i]) is not None for i, k in enumerate(kinds)]
+    if letters:
+        for i, k in enumerate(kinds):
+            if k == _BODY and (m := _NOTE_LETTER_RE.match(lines[i])) and m.group(1) in letters:
+                rest = lines[i][m.end() :]
+                # strong before Chinese: after a space ("a 王某"), or where the line cites ("a王某：《…》")
+                spaced = m.end() > 1
+                chinese = bool(rest) and (_is_wide(rest[0]) or _HAS_H_RE.search(rest[:12]) is not None)
+                if (chinese and (spaced or _CITATION_RE.search(lines[i]))) or (spaced and chinese_doc):
+                    strong[i] = True
+                else:
+                    weak[i] = True
+    if numbers:
+        for i, k in enumerate(kinds):
+            if k == _BODY and (m := _NOTE_NUMBER_LINE_RE.match(lines[i])) and m.group(1) in numbers:
+                weak[i] = True
     starts = [False] * n
 
     def take(i: int) -> None:
@@ -571,10 +746,14 @@ def _mark_footnotes(lines: list[str], kinds: list[int], join_ok: Callable[[int, 
             for i in window
         }
         last_bad = -1
+        in_strong = False  # line p is a strongly marked note or goes on with one
         for p, q in pairwise(window):
+            in_strong = strong[p] or (in_strong and not marker[p])
             if marker[q]:
                 continue
-            if any(kinds[x] == _BLANK for x in range(p + 1, q)) or _ends_terminal(lines[p]):
+            if any(kinds[x] == _BLANK for x in range(p + 1, q)) or (
+                _ends_terminal(lines[p]) and not (in_strong and _note_goes_on(lines[p], lines[q]))
+            ):
                 last_bad = q
         if not marker[window[0]] and last_bad < 0:
             last_bad = window[0]
@@ -593,10 +772,73 @@ def _mark_footnotes(lines: list[str], kinds: list[int], join_ok: Callable[[int, 
         if kinds[i] != _BODY or not strong[i]:
             continue
         take(i)
-        p, q = i, i + 1
-        while q < n and kinds[q] == _BODY and not strong[q] and not weak[q] and join_ok(p, q):
+        p, q = i, _next_line(kinds, i, 1)
+        while (
+            q >= 0
+            and kinds[q] == _BODY
+            and not strong[q]
+            and not weak[q]
+            and (join_ok(p, q) or _note_goes_on(lines[p], lines[q]))
+        ):
             take(q)
-            p, q = q, q + 1
+            p, q = q, _next_line(kinds, q, 1)
+    return starts
+
+
+def _note_goes_on(a: str, b: str) -> bool:
+    """Line b goes on with the note that line a belongs to, where the re-flow's width test cannot tell: a ends
+    on a colon or a comma, or b is the rest of a citation ("№ 5. С. 30–41.") after a period that only ended a
+    part of it."""
+    t = a.rstrip(_CLOSERS)
+    if not t:
+        return False
+    if t[-1] in ":：,，":
+        return True
+    return t[-1] == "." and not b[0].islower() and _CITATION_RE.match(b) is not None
+
+
+def _is_notes_heading(line: str) -> bool:
+    return len(line) <= 40 and NOTES_HEADING_RE.fullmatch(line) is not None
+
+
+def _mark_references(lines: list[str], kinds: list[int], join_ok: Callable[[int, int], bool]) -> list[bool]:
+    """A reference list or the endnotes under their heading ("参考文献", "References", "Список литературы";
+    "注释", "Notes", "Примечания") in the second half of the document: every body line after the heading is
+    kept apart (_REF, or _FN for endnotes), entries joined across their wrapped lines. The heading stays in
+    the body. Returns, per line, whether it opens an entry."""
+    n = len(lines)
+    starts = [False] * n
+    body = [i for i, k in enumerate(kinds) if k == _BODY]
+    head = next((i for i in reversed(body[len(body) // 2 :]) if _is_notes_heading(lines[i])), -1)
+    if head < 0:
+        return starts
+    entries = [i for i in body if i > head]
+    cited = sum(1 for i in entries if _CITATION_RE.search(lines[i]) or _ENTRY_START_RE.match(lines[i]))
+    if not entries or 2 * cited < len(entries):
+        return starts  # what follows does not read like references or notes
+    kind = _FN if _NOTES_HEAD_RE.fullmatch(lines[head]) else _REF
+    # entries start at their numbers ("[1]", "1.", in sequence) if they have them, else at an author's name
+    # ("Smith, J.", "Иванов И. И.", "王某："), else where a line does not go on with the one before
+    numbered = sum(1 for i in entries if _ENTRY_START_RE.match(lines[i])) >= max(2, len(entries) // 4)
+    named = not numbered and any(_AUTHOR_START_RE.match(lines[i]) for i in entries)
+    expected = 1
+    prev = -1
+    for i in entries:
+        kinds[i] = kind
+        if prev < 0:
+            starts[i] = True
+        elif numbered:
+            m = _ENTRY_START_RE.match(lines[i])
+            number = _DIGITS_RE.search(m.group(0)) if m else None
+            starts[i] = m is not None and (number is None or int(number.group(0)) == expected)
+        elif named:
+            starts[i] = _AUTHOR_START_RE.match(lines[i]) is not None
+        else:
+            starts[i] = not join_ok(prev, i)
+        if starts[i] and numbered and (m := _ENTRY_START_RE.match(lines[i])):
+            number = _DIGITS_RE.search(m.group(0))
+            expected = int(number.group(0)) + 1 if number else expected
+        prev = i
     return starts
 
 
@@ -621,7 +863,8 @@ def _scrubbed_lines(raw: str, removed: dict[str, int]) -> tuple[list[str], list[
 
 
 def _classify_lines(pre_lines: list[str], raw_lines: list[str], removed: dict[str, int]) -> tuple[list[str], list[int]]:
-    """Strip the lines and mark page furniture (folios, junk, rules, running heads): only body lines are re-flowed."""
+    """Strip the lines and mark page furniture (folios, junk, rules, running heads), tables and line spacing:
+    only body lines are re-flowed."""
     lines = [r.strip() for r in raw_lines]
     kinds = [_BODY] * len(lines)
     for i, s in enumerate(lines):
@@ -638,8 +881,114 @@ def _classify_lines(pre_lines: list[str], raw_lines: list[str], removed: dict[st
             removed["garbage_chars"] += len(s)
         elif s[0] in "_-—–─━═=*" and _SEP_RE.fullmatch(s):
             kinds[i] = _SEP
+    if "|" in "".join(lines[i] for i, k in enumerate(kinds) if k == _BODY) or any(
+        len(r) > 2 and r[-1] == " " == r[-2] for r in pre_lines
+    ):
+        _mark_tables(pre_lines, lines, kinds, removed)
+    _mark_line_spacing(pre_lines, lines, kinds, removed)
     _mark_running_heads(lines, kinds, removed)
     return lines, kinds
+
+
+_TABLE_RULE_RE = re.compile(r"\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?")  # "---|---" under a header row
+_CELLS_RE = re.compile(r"(?:^|\s)\|(?:\s|$)")  # " | " between cells
+
+
+def _mark_tables(pre_lines: list[str], lines: list[str], kinds: list[int], removed: dict[str, int]) -> None:
+    """Rows of text tables ("a | b | c", under a "---|---" rule) and of image galleries (short captions ending
+    in a Markdown line break): each row is kept as a paragraph of kind "table", never re-flowed."""
+    n = len(lines)
+    rows = [False] * n
+    for i in range(n):
+        if kinds[i] != _BODY:
+            continue
+        s = lines[i]
+        if "|" in s and "-" in s and _TABLE_RULE_RE.fullmatch(s):  # the rule: header above, rows below
+            kinds[i] = _JUNK
+            removed["separators"] += 1
+            if i > 0 and kinds[i - 1] == _BODY and "|" in lines[i - 1]:
+                rows[i - 1] = True
+            j = i + 1
+            while j < n and kinds[j] not in (_BLANK, _PB, _SEP):
+                rows[j] = kinds[j] == _BODY
+                j += 1
+        elif _CELLS_RE.search(s) and (
+            (i + 1 < n and kinds[i + 1] == _BODY and _CELLS_RE.search(lines[i + 1]))
+            or (i > 0 and kinds[i - 1] == _BODY and _CELLS_RE.search(lines[i - 1]))
+        ):
+            rows[i] = True
+    # blocks of short lines, none ending a sentence, that are tables too: some with cells ("India | 2005",
+    # then "Pakistan" under it), or at least six of them, half ending in a Markdown break (an image gallery)
+    i = 0
+    while i < n:
+        if kinds[i] != _BODY or (i > 0 and kinds[i - 1] == _BODY):
+            i += 1
+            continue
+        j = i
+        while j < n and kinds[j] == _BODY:
+            j += 1
+        block = range(i, j)
+        short = all(len(lines[x]) < 100 and not _ends_terminal(lines[x]) for x in block)
+        if short and j - i >= 2 and any(_CELLS_RE.search(lines[x]) for x in block):
+            caption = not _CELLS_RE.search(lines[i]) and _CELLS_RE.search(lines[i + 1]) is not None
+            for x in range(i + caption, j):
+                rows[x] = True
+        elif (
+            short
+            and j - i >= 6
+            and all(len(lines[x]) < 60 for x in block)
+            and 2 * sum(1 for x in block if pre_lines[x].endswith("  ")) >= j - i
+        ):
+            first = i + (not pre_lines[i].endswith("  ") and pre_lines[i + 1].endswith("  "))  # a caption
+            for x in range(first, j):
+                rows[x] = True
+        i = j
+    for i in range(n):
+        if rows[i]:
+            kinds[i] = _TABLE
+            removed["table_rows"] += 1
+
+
+def _mark_line_spacing(pre_lines: list[str], lines: list[str], kinds: list[int], removed: dict[str, int]) -> None:
+    """Decide from the document's own lines whether its empty lines are paragraph breaks or only line spacing
+    (a double-spaced PDF extraction: every wrapped line followed by an empty one, sentences running across).
+
+    Line spacing when at least 20 body lines, and most, are followed by one empty line, the lines are
+    hard-wrapped (most about as wide as the running lines) and at least 30% of those empty lines fall
+    inside a sentence (the line after goes on with the sentence the line before leaves open: in lower
+    case, after a comma or a word no sentence ends on, Chinese after Chinese). Then one empty line is no
+    break; two still are. The cleaner's own output (one paragraph a line, blank-separated) does not
+    qualify: its paragraphs end sentences, and where one does not, the next does not go on with it."""
+    body = [i for i, k in enumerate(kinds) if k == _BODY]
+    n = len(kinds)
+    pairs = [(i, i + 2) for i in body if i + 2 < n and kinds[i + 1] == _BLANK and kinds[i + 2] == _BODY]
+    if len(pairs) < 20 or len(pairs) < 0.5 * len(body):
+        return
+    widths = {i: _dw(pre_lines[i].rstrip()) for i in body}
+    running = sorted(widths[i] for i in body if not _ends_terminal(lines[i]))
+    if not running:
+        return
+    wrap = running[int(0.9 * (len(running) - 1))]
+    if wrap < 30 or sum(1 for i in body if 0.8 * wrap <= widths[i] <= 1.15 * wrap + 2) < 0.5 * len(body):
+        return  # short lines, or lines of any length: one paragraph per line
+    if sum(1 for i, j in pairs if _runs_across(lines[i], lines[j])) < 0.3 * len(pairs):
+        return  # no sentence runs across the empty lines: a list, headlines, paragraphs
+    for i, _ in pairs:
+        kinds[i + 1] = _JUNK
+        removed["line_spacing"] += 1
+
+
+def _runs_across(a: str, b: str) -> bool:
+    """Line b goes on with the sentence that line a leaves open."""
+    if _ends_terminal(a):
+        return False
+    last, first = a[-1], b[0]
+    return (
+        first.islower()
+        or last in _COMMA_LIKE
+        or (_HAS_H_RE.match(last) is not None and _HAS_H_RE.match(first) is not None and first not in "（(【《“")
+        or (last.isalpha() and _RUNS_ON_RE.search(a[-16:]) is not None)
+    )
 
 
 @dataclass(frozen=True)
@@ -651,10 +1000,11 @@ class _Layout:
     wrap: int  # the wrap width
     tol: int  # how far short of the wrap width a line may end and still be full
     min_full: int  # a line shorter than this is a line of its own, never a wrapped one
+    slack: int  # room a wrapped line may leave unused (proportional type), learnt from the document's wraps
 
     def joins(self, a: str, b: str, a_at: int, b_at: int) -> bool:
         """Whether line `b` (line `b_at`) continues `a`, whose last line is line `a_at`."""
-        return _should_join(a, b, self.para_start[b_at], self.widths[a_at], self.wrap, self.tol, self.min_full)
+        return _should_join(a, b, self.para_start[b_at], self.widths[a_at], self)
 
 
 def _measure_layout(pre_lines: list[str], lines: list[str], kinds: list[int]) -> _Layout:
@@ -678,12 +1028,38 @@ def _measure_layout(pre_lines: list[str], lines: list[str], kinds: list[int]) ->
     for i in body_idx:
         if not para_start[i] and _LIST_START_RE.match(lines[i]):
             para_start[i] = True
-    return _Layout(widths, para_start, wrap, max(1, wrap // 25), int(0.6 * typical))
+    tol = max(1, wrap // 25)
+    return _Layout(widths, para_start, wrap, tol, int(0.6 * typical), _wrap_slack(lines, kinds, widths, wrap, tol))
 
 
-def _reflow(lines: list[str], kinds: list[int], layout: _Layout, joiner: _Joiner, removed: dict[str, int]) -> list[str]:
-    """Join wrapped body lines into paragraphs; furniture and notes between two lines (a page end) split none."""
-    paras: list[str] = []
+def _wrap_slack(lines: list[str], kinds: list[int], widths: list[int], wrap: int, tol: int) -> int:
+    """How much room a line may leave and still be wrapped. Lines broken before a lower-case word are sure
+    wraps: in monospaced text the next word never fits on them; in proportional type (a PDF's text layer,
+    counted in characters) it sometimes would have, and then how many characters fit on a line varies too
+    much for the fit test: a line ending mid-sentence that fills three quarters of the width is a wrap."""
+    if not wrap:
+        return 0
+    sure = loose = 0
+    prev = -1
+    for i, k in enumerate(kinds):
+        if k == _JUNK:
+            continue
+        if k == _BODY and prev >= 0:
+            a, b = lines[prev], lines[i]
+            if b[0].islower() and a[-1].isalpha() and widths[prev] <= wrap * 1.15 + 2 and not _ends_terminal(a):
+                sure += 1
+                tok = len(_FIRST_TOKEN_RE.match(b).group(0))  # type: ignore[union-attr]
+                loose += wrap - widths[prev] - 1 - tok >= max(2, tol)
+        prev = i if k == _BODY else -1
+    return wrap // 4 if sure >= 8 and loose >= 0.02 * sure else 0
+
+
+def _reflow(
+    lines: list[str], kinds: list[int], layout: _Layout, joiner: _Joiner, removed: dict[str, int]
+) -> list[tuple[str, str]]:
+    """Join wrapped body lines into paragraphs; furniture and notes between two lines (a page end) split none.
+    Table rows stay rows. Returns (text, kind) in document order."""
+    paras: list[tuple[str, str]] = []
     cur: str | None = None
     last = -1
     blank = soft = False
@@ -695,7 +1071,7 @@ def _reflow(lines: list[str], kinds: list[int], layout: _Layout, joiner: _Joiner
             elif (blank and not soft and not _continues_after_blank(cur, s)) or not layout.joins(
                 cur, s, last, i
             ):  # decided on the paragraph so far, as a second pass over the output would see it
-                paras.append(cur)
+                paras.append((cur, "body"))
                 cur = s
             else:
                 cur = joiner(cur, s)
@@ -703,10 +1079,10 @@ def _reflow(lines: list[str], kinds: list[int], layout: _Layout, joiner: _Joiner
             blank = soft = False
         elif k == _BLANK:
             blank = True
-        elif k == _SEP:  # a rule that does not introduce notes: kept as a paragraph of its own
+        elif k in (_SEP, _TABLE):  # a table row, or a rule that does not introduce notes: a paragraph of its own
             if cur is not None:
-                paras.append(cur)
-            paras.append(lines[i])
+                paras.append((cur, "body"))
+            paras.append((lines[i], "body" if k == _SEP else "table"))
             cur = None
             blank = True
         elif k == _FNSEP:
@@ -715,53 +1091,123 @@ def _reflow(lines: list[str], kinds: list[int], layout: _Layout, joiner: _Joiner
         elif k != _JUNK:
             soft = True
     if cur is not None:
-        paras.append(cur)
+        paras.append((cur, "body"))
     return paras
 
 
-def _gather_notes(lines: list[str], kinds: list[int], starts: list[bool], joiner: _Joiner) -> list[str]:
-    """Join footnote lines into notes, in document order, so they can follow the body."""
-    notes: list[str] = []
+def _gather_notes(lines: list[str], kinds: list[int], starts: list[bool], joiner: _Joiner) -> list[tuple[str, str]]:
+    """Join footnote and reference lines into notes, in document order, so they can follow the body."""
+    notes: list[tuple[str, str]] = []
+    last: dict[str, int] = {}  # the note each kind goes on with (a page's footnotes can cut a reference list)
     for i, k in enumerate(kinds):
-        if k != _FN:
+        if k not in (_FN, _REF):
             continue
-        if starts[i] or not notes:
-            notes.append(lines[i])
+        kind = "footnote" if k == _FN else "reference"
+        if starts[i] or kind not in last:
+            last[kind] = len(notes)
+            notes.append((lines[i], kind))
         else:
-            notes[-1] = joiner(notes[-1], lines[i])
+            j = last[kind]
+            notes[j] = (joiner(notes[j][0], lines[i]), kind)
     return notes
 
 
-def _drop_markers(paras: list[str], removed: dict[str, int]) -> list[str]:
-    """Remove in-body footnote markers (①, ¹, [1]): the notes they point to now follow the body."""
-    out: list[str] = []
-    for p in paras:
-        if _HAS_MARKER_RE.search(p):
-            c = k = 1
-            while k and c < 5:  # removing one marker can bring another next to a word
-                p, k = _BODY_MARKER_RE.subn("", p)
-                c += k
-            removed["footnote_markers"] += c - 1
-        out.append(p)
-    return out
+def _strip_markers(
+    texts: list[str],
+    body: list[bool],
+    pattern: re.Pattern[str],
+    keep: Callable[[str], bool] | None,
+    removed: dict[str, int],
+    markers: list[Marker],
+) -> None:
+    """Remove footnote markers from body lines or paragraphs (the notes they point to follow the body),
+    recording each; `keep(label)` says which matches are markers (None: every match of _BODY_MARKER_RE)."""
+
+    def cut(m: re.Match[str]) -> str:
+        label = m.group(0)
+        if keep is not None and not keep(label):
+            return label
+        removed["footnote_markers"] += 1
+        markers.append(Marker(label, m.string[max(0, m.start() - 12) : m.start()]))
+        return ""
+
+    if keep is None and not _HAS_MARKER_RE.search("\n".join(texts)):
+        return
+    for i, is_body in enumerate(body):
+        if not is_body or (keep is None and not _HAS_MARKER_RE.search(texts[i])):
+            continue
+        s = texts[i]
+        for _ in range(4):  # removing one marker can bring another next to a word
+            t = pattern.sub(cut, s)
+            if t == s:
+                break
+            s = t
+        if s != texts[i]:
+            texts[i] = s.strip() or texts[i]
 
 
-def _rescrub(block: list[str], removed: dict[str, int]) -> list[str]:
+def _note_keys(lines: list[str], kinds: list[int]) -> tuple[frozenset[str], frozenset[str]]:
+    """Letters and numbers that key this document's notes: some line opens with the key ("a 王某：…",
+    "b John Smith, …", "4 See …") and the body has the same key glued after punctuation ("…的关键。b",
+    "…peace.\"4")."""
+    letters = {m.group(1) for i, k in enumerate(kinds) if k == _BODY and (m := _NOTE_LETTER_RE.match(lines[i]))}
+    numbers = {m.group(1) for i, k in enumerate(kinds) if k == _BODY and (m := _NOTE_NUMBER_LINE_RE.match(lines[i]))}
+    if not letters and not numbers:
+        return frozenset(), frozenset()
+    glued_letters: set[str] = set()
+    glued_numbers: set[str] = set()
+    for i, k in enumerate(kinds):
+        if k != _BODY:
+            continue
+        if letters:
+            glued_letters.update(_GLUED_LETTER_RE.findall(lines[i]))
+            if _wrapped_letter(lines, kinds, i):
+                glued_letters.add(lines[i][0])
+        if numbers:
+            glued_numbers.update(_GLUED_DIGITS_RE.findall(lines[i]))
+    return frozenset(letters & glued_letters), frozenset(numbers & glued_numbers)
+
+
+def _strip_wrapped_letters(
+    lines: list[str], kinds: list[int], letters: frozenset[str], removed: dict[str, int], markers: list[Marker]
+) -> None:
+    """A glued marker the line broke after ("…的关键。" / "b本文…"): a key letter opening a line, Chinese right
+    after it, no citation in the line, and the line before ending on Chinese punctuation."""
+    for i, k in enumerate(kinds):
+        if k == _BODY and lines[i][:1] in letters and _wrapped_letter(lines, kinds, i):
+            removed["footnote_markers"] += 1
+            markers.append(Marker(lines[i][0], lines[_next_line(kinds, i, -1)][-12:]))
+            lines[i] = lines[i][1:]
+
+
+def _wrapped_letter(lines: list[str], kinds: list[int], i: int) -> bool:
+    """Line i opens with a marker letter the line before broke after: Chinese right after the letter, no
+    citation in the line, and the line before ending on Chinese punctuation."""
+    s = lines[i]
+    if len(s) < 2 or not "a" <= s[0] <= "h" or not _HAS_H_RE.match(s[1]) or _CITATION_RE.search(s):
+        return False
+    p = _next_line(kinds, i, -1)
+    return p >= 0 and kinds[p] == _BODY and lines[p][-1:] in "。，；：！？”）》"
+
+
+def _rescrub(block: list[tuple[str, str]], removed: dict[str, int]) -> list[tuple[str, str]]:
     """Scrub paragraphs again: joining lines (or dropping a marker) can bring junk pieces together."""
-    return [_scrub(p, removed) if not p.isascii() and _RESCRUB_RE.search(p) else p for p in block]
+    return [(_scrub(p, removed), k) if not p.isascii() and _RESCRUB_RE.search(p) else (p, k) for p, k in block]
 
 
-def _finish(paras: list[str], notes: list[str], lang: str | None, removed: dict[str, int]) -> list[Paragraph]:
-    """Normalise widths and punctuation and drop what only now shows as furniture; body first, then footnotes."""
+def _finish(
+    paras: list[tuple[str, str]], notes: list[tuple[str, str]], lang: str | None, removed: dict[str, int]
+) -> list[Paragraph]:
+    """Normalise widths and punctuation and drop what only now shows as furniture; text first, then notes."""
     out: list[Paragraph] = []
-    for kind, block in (("body", paras), ("footnote", notes)):
+    for block in (paras, notes):
         if not block:
             continue
-        joined = "\n".join(block)
+        joined = "\n".join(p for p, _ in block)
         if "\u00ad" in joined:  # a soft hyphen that ended a line which was not joined
             removed["soft_hyphens"] += joined.count("\u00ad")
             joined = joined.replace("\u00ad", "")
-        for p in normalise_width(joined, lang).split("\n"):
+        for p, (_, kind) in zip(normalise_width(joined, lang).split("\n"), block, strict=True):
             if not p:
                 continue
             if len(p) <= 24 and _FOLIO_RE.fullmatch(p):
@@ -772,10 +1218,11 @@ def _finish(paras: list[str], notes: list[str], lang: str | None, removed: dict[
                 removed["garbage_chars"] += len(p)
                 continue
             out.append(Paragraph(p, kind))
-        while kind == "body" and out and _SEP_RE.fullmatch(out[-1].text):  # a closing rule separates nothing
+        while block is paras and out and _SEP_RE.fullmatch(out[-1].text):  # a closing rule separates nothing
             out.pop()
             removed["separators"] += 1
     removed["footnotes"] += sum(1 for p in out if p.kind == "footnote")
+    removed["references"] += sum(1 for p in out if p.kind == "reference")
     return out
 
 
@@ -785,23 +1232,42 @@ def _finish(paras: list[str], notes: list[str], lang: str | None, removed: dict[
 def clean_text(raw: str, lang: str | None = None) -> CleanResult:
     """Remove garbage, page furniture and footnotes from raw text and re-flow it into paragraphs."""
     removed = dict.fromkeys(_COUNTERS, 0)
+    markers: list[Marker] = []
     if not raw:
-        return CleanResult([], removed)
+        return CleanResult([], removed, markers)
     pre_lines, raw_lines = _scrubbed_lines(raw, removed)
     lines, kinds = _classify_lines(pre_lines, raw_lines, removed)
+    is_body = [k == _BODY for k in kinds]
+    _strip_markers(lines, is_body, _BODY_MARKER_RE, None, removed, markers)  # ①, ¹, [1] after a word
+    letters, numbered = _note_keys(lines, kinds)
+    if letters:
+        _strip_markers(lines, is_body, _GLUED_LETTER_RE, letters.__contains__, removed, markers)
+        _strip_wrapped_letters(lines, kinds, letters, removed, markers)
     layout = _measure_layout(pre_lines, lines, kinds)
-    fn_starts = _mark_footnotes(lines, kinds, lambda p, q: layout.joins(lines[p], lines[q], p, q))
+    join_ok = lambda p, q: layout.joins(lines[p], lines[q], p, q)  # noqa: E731
+    chinese_doc = bool(letters) and detect_script_lang("\n".join(lines)) == "zh"
+    fn_starts = _mark_footnotes(lines, kinds, join_ok, letters, numbered, chinese_doc)
+    ref_starts = _mark_references(lines, kinds, join_ok)
+    numbers = {
+        m.group(1)
+        for i, k in enumerate(kinds)
+        if k in (_FN, _REF) and (fn_starts[i] or ref_starts[i]) and (m := _NOTE_NUMBER_RE.match(lines[i]))
+    }
+    if numbers:  # digits glued after punctuation, where a note carries that number
+        is_body = [k == _BODY for k in kinds]
+        _strip_markers(lines, is_body, _GLUED_DIGITS_RE, numbers.__contains__, removed, markers)
     body_text = "\n".join(lines[i] for i, k in enumerate(kinds) if k == _BODY)
     joiner = _Joiner(body_text, removed)
     paras = _reflow(lines, kinds, layout, joiner, removed)
-    notes = _gather_notes(lines, kinds, fn_starts, joiner)
+    texts = [p for p, _ in paras]  # a marker that opened a line is inside the paragraph now
+    _strip_markers(texts, [k == "body" for _, k in paras], _BODY_MARKER_RE, None, removed, markers)
+    paras = [(t, k) for t, (_, k) in zip(texts, paras, strict=True)]
+    notes = _gather_notes(lines, kinds, [a or b for a, b in zip(fn_starts, ref_starts, strict=True)], joiner)
     if lang is None:
-        lang = detect_script_lang(body_text + "\n" + "\n".join(notes))
+        lang = detect_script_lang(body_text + "\n" + "\n".join(p for p, _ in notes))
         if lang == UNDETERMINED:  # no letters: normalise_width then looks at the body and the notes apart
             lang = None
-    paras = _rescrub(_drop_markers(paras, removed), removed)
-    notes = _rescrub(notes, removed)
-    return CleanResult(_finish(paras, notes, lang, removed), removed)
+    return CleanResult(_finish(_rescrub(paras, removed), _rescrub(notes, removed), lang, removed), removed, markers)
 
 
 # --------------------------------------------------------------------------- Traditional -> Simplified

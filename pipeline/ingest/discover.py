@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pipeline.codebook import DOC_TYPES, LANGS
 from pipeline.errors import RejectedInput
+from pipeline.ingest.dates import DATE_SOURCES
 from pipeline.records import SourceMeta
 
 SUFFIXES = {".txt", ".md", ".text", ".html", ".htm", ".xhtml", ".pdf", ".docx"}
@@ -79,6 +80,8 @@ def check_lang(value: str | None) -> str | None:
 def validate_meta(meta: SourceMeta) -> None:
     """Raise RejectedInput for the first invalid field of `meta`."""
     check_date(meta.date)
+    if meta.date_source not in (None, *DATE_SOURCES):
+        raise RejectedInput(f"invalid date source {meta.date_source[:20]!r} (one of {', '.join(DATE_SOURCES)})")
     check_state(meta.speaker_state)
     check_doc_type(meta.doc_type)
     check_lang(meta.lang)
@@ -100,7 +103,9 @@ def discover(paths: Iterable[str | Path], defaults: SourceMeta | None = None) ->
 
 
 def _with_source(defaults: SourceMeta, path: Path) -> SourceMeta:
-    return SourceMeta(**{**defaults.__dict__, "source": str(path)})
+    """The flags' metadata for one file: a date given as a flag is the `cli`'s."""
+    return SourceMeta(**{**defaults.__dict__, "source": str(path),
+                         "date_source": defaults.date_source or ("cli" if defaults.date else None)})
 
 
 def _walk(folder: Path, defaults: SourceMeta) -> Iterator[Item]:
@@ -140,11 +145,13 @@ def _manifest_items(manifest: Path, defaults: SourceMeta) -> Iterator[Item]:
             prov = f"{row.get('source_repo', '')}:{row.get('source_path', '')}"
             if row.get("source_commit"):
                 prov += f"@{row['source_commit']}"
+        date = (row.get("date") or "").strip()[:40] or None
         meta = SourceMeta(
             source=str(path) if path else f"{manifest}:{n}",
             doc_id=doc_id or None,
             title=(row.get("title") or "").strip() or None,
-            date=(row.get("date") or "").strip()[:40] or None,
+            date=date,
+            date_source="manifest" if date else None,
             doc_type=(row.get("doc_type") or "").strip() or defaults.doc_type,
             lang=(row.get("language") or row.get("lang") or "").strip() or defaults.lang,
             speaker_state=(row.get("speaker_state") or "").strip() or None,

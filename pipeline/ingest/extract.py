@@ -1,12 +1,15 @@
-"""Get the text out of a file's bytes: plain text, the article of an HTML page, a PDF, a DOCX."""
+"""Get the text out of a file's bytes — plain text, the article of an HTML page, a PDF, a DOCX — with the dates
+the file itself declares."""
 
 from __future__ import annotations
 
 import io
 import logging
 import re
+from typing import NamedTuple
 
 from pipeline.errors import RejectedInput
+from pipeline.ingest import dates
 from pipeline.ingest.decode import decode_bytes, html_declared_charset
 
 _BOILERPLATE_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form",
@@ -17,22 +20,35 @@ _BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre
                "section", "article", "br", "tr", "dd", "dt", "figcaption")
 
 
-def extract_text(data: bytes, fmt: str) -> tuple[str, str | None, str | None]:
-    """Return (text, title, encoding) for `data` already known to be `fmt`."""
+class Extracted(NamedTuple):
+    """What a file gives: its text, and what it says about itself (see `dates` for which dates count)."""
+
+    text: str
+    title: str | None = None
+    encoding: str | None = None
+    published: str | None = None  # publication date from the file's metadata (HTML, PDF XMP), YYYY[-MM[-DD]]
+    created: str | None = None  # the file's creation date (DOCX core properties): weaker, taken last
+
+
+def extract_text(data: bytes, fmt: str) -> Extracted:
+    """The text, title, encoding and declared dates of `data`, already known to be `fmt`."""
     if fmt == "pdf":
-        return _pdf_text(data), None, None
+        text, published = _pdf_text(data)
+        return Extracted(text, published=published)
     if fmt == "docx":
-        return _docx_text(data), None, None
+        text, created = _docx_text(data)
+        return Extracted(text, created=created)
     if fmt == "html":
         text, enc = decode_bytes(data, declared=html_declared_charset(data))
-        body, title = html_article(text)
-        return body, title, enc
+        body, title, published = html_article(text)
+        return Extracted(body, title, enc, published)
     text, enc = decode_bytes(data)
-    return text, None, enc
+    return Extracted(text, encoding=enc)
 
 
-def html_article(html: str) -> tuple[str, str | None]:
-    """The article text of a page (no scripts, styles, navigation, footers) and its title."""
+def html_article(html: str) -> tuple[str, str | None, str | None]:
+    """The article text of a page (no scripts, styles, navigation, footers), its title and its publication
+    date."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "lxml")
@@ -49,7 +65,7 @@ def html_article(html: str) -> tuple[str, str | None]:
         text = _soup_text(soup, prune=True)
     if not text.strip():
         raise RejectedInput("HTML page with no article text")
-    return text, title
+    return text, title, dates.html_date(soup)
 
 
 def _trafilatura_text(html: str) -> str:
@@ -92,7 +108,7 @@ def _soup_text(soup, prune: bool) -> str:
     return "\n\n".join(parts)
 
 
-def _pdf_text(data: bytes) -> str:
+def _pdf_text(data: bytes) -> tuple[str, str | None]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -116,10 +132,10 @@ def _pdf_text(data: bytes) -> str:
     text = "\n".join(pages)
     if not text.strip():
         raise RejectedInput("PDF with no extractable text (a scanned image?)")
-    return text
+    return text, dates.pdf_date(reader)
 
 
-def _docx_text(data: bytes) -> str:
+def _docx_text(data: bytes) -> tuple[str, str | None]:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
@@ -132,4 +148,8 @@ def _docx_text(data: bytes) -> str:
     text = "\n\n".join(p.text for p in document.paragraphs if p.text.strip())
     if not text.strip():
         raise RejectedInput("DOCX with no text")
-    return text
+    try:
+        created = dates.docx_created(document.core_properties)
+    except Exception:  # a damaged core.xml never rejects a readable DOCX
+        created = None
+    return text, created

@@ -67,18 +67,21 @@ def _analyse(doc: Document, settings: Settings) -> None:
     from pipeline.codebook import LANGS
     from pipeline.ingest import tokenise
     from pipeline.ingest.clean import clean_text, to_simplified
+    from pipeline.ingest.dates import resolve as resolve_date
     from pipeline.ingest.decode import sniff_format
     from pipeline.ingest.extract import extract_text
     from pipeline.ingest.langid import detect_lang, detect_script_lang
     from pipeline.ingest.mentions import find_mentions
     from pipeline.ingest.relevance import mentions_sco
     from pipeline.ingest.segment import segment_paragraph
+    from pipeline.ingest.structure import label_structure
 
     tokenise.configure(settings.cache_dir)
     meta = doc.meta
     suffix = Path(meta.source).suffix.lower()
     doc.fmt = sniff_format(doc.raw, suffix)
-    text, title, doc.encoding = extract_text(doc.raw, doc.fmt)
+    extracted = extract_text(doc.raw, doc.fmt)
+    text, title, doc.encoding = extracted.text, extracted.title, extracted.encoding
     if not text.strip():
         raise RejectedInput("no text (only whitespace)")
     if title and not meta.title:
@@ -96,10 +99,14 @@ def _analyse(doc: Document, settings: Settings) -> None:
     else:
         raise RejectedInput(f"unsupported language ({detected}); scotrack reads zh, en and ru "
                             f"(set --lang to override)")
+    # before the passages: finding mentions reads the year
+    meta.date, meta.date_source = resolve_date(meta.date, meta.date_source, extracted.published, text,
+                                               Path(meta.source).name, extracted.created)
     passages: list[Passage] = []
     analysed: list[str] = []
     offset = 0
-    for para in cleaned.paragraphs:
+    # title, authors, abstract, keywords and headings named (the kinds the tagger reads: records.TAGGED_KINDS)
+    for para in label_structure(cleaned.paragraphs, meta.title, meta.doc_type):
         plang = detect_script_lang(para.text)
         if plang not in LANGS:
             plang = doc.lang

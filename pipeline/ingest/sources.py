@@ -65,11 +65,14 @@ def fetch_sources(urls: Iterable[str], feeds: Iterable[str], store: Store, setti
             report.failed.append((feed, str(exc)))
             continue
         for e in entries:
+            # a feed entry's own date is the page's metadata; else the --date given, if any
             todo.setdefault(e.link, SourceMeta(source=e.link, title=e.title or base.title, date=e.date or base.date,
+                                               date_source="metadata" if e.date else ("cli" if base.date else None),
                                                doc_type=base.doc_type, lang=base.lang,
                                                speaker_state=base.speaker_state, licence=base.licence))
     for url in urls:
-        todo.setdefault(url, SourceMeta(source=url, title=base.title, date=base.date, doc_type=base.doc_type,
+        todo.setdefault(url, SourceMeta(source=url, title=base.title, date=base.date,
+                                        date_source="cli" if base.date else None, doc_type=base.doc_type,
                                         lang=base.lang, speaker_state=base.speaker_state, licence=base.licence))
     folder = settings.home / "fetched"
     items = []

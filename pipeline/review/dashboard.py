@@ -39,10 +39,15 @@ def dashboard_summary(store: Store, models_dir: Path = BUNDLED_MODELS,
     overall = by_period(rows, config, by="all")["all"]
     table = [{"period": p, "verdict": r["verdict"] or "no verdict", "probability": r["verdict_probability"],
               "documents": r["documents"], "tags": r["tags"],
-              "reviewed": sum(1 for x in rows if x.get("reviewed") and str(x["year"]) == p)}
+              "reviewed": sum(1 for x in rows if x.get("reviewed") and _period(x) == p)}
              for p, r in periods.items()]
     return {"model": card["version"], "reviews_total": total, "undo_records": undone,
             "by_reviewer": sorted(live_by.items(), key=lambda kv: (-kv[1], kv[0])),
             "passages_reviewed": len(effective), "irrelevant": sum(1 for r in effective.values() if r["irrelevant"]),
             "disputed": sum(1 for r in effective.values() if r.get("disputed")),
             "since_training": since, "verdicts": table, "overall": verdict_line(overall)}
+
+
+def _period(row: dict) -> str:
+    """The period of the verdict table a tag row falls in: its year, or "undated"."""
+    return str(row["year"]) if row["year"] else "undated"

@@ -25,7 +25,7 @@ class Corpus(StorePart):
         m = doc.meta
         row = dict(
             doc_id=doc_id, source=m.source, provenance=m.provenance, title=m.title, date=m.date,
-            year=m.year,
+            date_source=m.date_source, year=m.year,
             doc_type=m.doc_type, lang=doc.lang, declared_lang=m.lang, speaker_state=m.speaker_state,
             licence=m.licence, sha256=doc.sha256, text_sha256=doc.text_sha256, fmt=doc.fmt, encoding=doc.encoding,
             text=doc.text or None, relevant=doc.relevant, status=doc.status, reason=doc.reason,
@@ -89,7 +89,8 @@ class Corpus(StorePart):
 
     def documents(self, status: str | None = None) -> list[dict]:
         q = select(documents.c.doc_id, documents.c.source, documents.c.provenance, documents.c.title,
-                   documents.c.lang, documents.c.doc_type, documents.c.date, documents.c.year,
+                   documents.c.lang, documents.c.doc_type, documents.c.date, documents.c.date_source,
+                   documents.c.year,
                    documents.c.speaker_state, documents.c.licence, documents.c.status, documents.c.reason,
                    documents.c.duplicate_of, documents.c.relevant, documents.c.n_passages.label("passages"),
                    documents.c.fmt, documents.c.encoding, documents.c.sha256).order_by(documents.c.doc_id)

@@ -18,15 +18,17 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from pipeline.errors import ScotrackError, StoreVersionError
 
-SCHEMA_VERSION = 5  # 2: tags and taggings; 3: fetches; 4: rejections; 5: reviews
+SCHEMA_VERSION = 6  # 2: tags and taggings; 3: fetches; 4: rejections; 5: reviews; 6: documents.date_source
 
 metadata = MetaData()
 
@@ -50,6 +52,7 @@ documents = Table(
     Column("provenance", Text),
     Column("title", Text),
     Column("date", String(40)),
+    Column("date_source", String(16)),  # manifest, cli, metadata, text or filename (ingest/dates.py); NULL: none
     Column("year", Integer),
     Column("doc_type", String(20)),
     Column("lang", String(8)),
@@ -178,6 +181,16 @@ Index("ix_reviews_passage", reviews.c.passage_id)
 Index("ix_reviews_reviewer", reviews.c.reviewer)
 
 
+# Sentence vectors (pipeline/store/vectors.py): float16 bytes by the SHA-1 of the text and the encoder version;
+# no foreign key, as one vector serves every passage with the same text.
+vectors = Table(
+    "vectors", metadata,
+    Column("text_sha1", String(40), primary_key=True),
+    Column("encoder", String(40), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+)
+
+
 def migrate(engine: Engine, url: str) -> None:
     """Create the missing tables and record this schema version; refuse a store a newer scotrack wrote.
     `url` is the store's address as the user may see it (no password)."""
@@ -185,7 +198,7 @@ def migrate(engine: Engine, url: str) -> None:
     for attempt in range(5):
         try:
             return _migrate_once(engine, url)
-        except (OperationalError, IntegrityError) as exc:
+        except (OperationalError, IntegrityError, ProgrammingError) as exc:
             racing = isinstance(exc, IntegrityError) or any(
                 word in str(exc.orig) for word in ("already exists", "locked", "duplicate"))
             if not racing or attempt == 4:
@@ -199,10 +212,32 @@ def _migrate_once(engine: Engine, url: str) -> None:
         row = conn.execute(select(meta_table.c.value).where(meta_table.c.key == "schema_version")).first()
         if row is None:
             conn.execute(insert(meta_table).values(key="schema_version", value=str(SCHEMA_VERSION)))
-        elif int(row.value) < SCHEMA_VERSION:  # older stores only lack tables, which create_all added
+        elif int(row.value) < SCHEMA_VERSION:  # create_all added the missing tables; now the missing columns
+            _add_columns(conn, int(row.value))
             conn.execute(update(meta_table).where(meta_table.c.key == "schema_version")
                          .values(value=str(SCHEMA_VERSION)))
         elif int(row.value) > SCHEMA_VERSION:
             raise StoreVersionError(
                 f"the store at {url} has schema version {row.value}, newer than this scotrack "
                 f"understands ({SCHEMA_VERSION}); upgrade scotrack or point SCOTRACK_HOME elsewhere")
+
+
+# Columns added to existing tables, by the schema version that added them: a store older than that version gets
+# them with ALTER TABLE (nullable, no default: old rows read NULL).
+ADDED_COLUMNS: dict[int, list[tuple[str, str]]] = {6: [("documents", "date_source")]}
+
+
+def _add_columns(conn, stored_version: int) -> None:
+    """ALTER the tables of a store at `stored_version` to add the columns later versions added (each only if
+    it is missing, so a half-done or concurrent migration is harmless)."""
+    preparer = conn.dialect.identifier_preparer
+    for version, columns in sorted(ADDED_COLUMNS.items()):
+        if version <= stored_version:
+            continue
+        for table_name, column_name in columns:
+            present = {c["name"] for c in inspect(conn).get_columns(table_name)}
+            if column_name in present:
+                continue
+            column = metadata.tables[table_name].c[column_name]
+            conn.execute(text(f"ALTER TABLE {preparer.format_table(column.table)} ADD COLUMN "
+                              f"{preparer.format_column(column)} {column.type.compile(dialect=conn.dialect)}"))

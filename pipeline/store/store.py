@@ -18,9 +18,10 @@ from pipeline.store.overview import Overview
 from pipeline.store.review_log import ReviewLog
 from pipeline.store.schema import migrate
 from pipeline.store.tagging import Tagging
+from pipeline.store.vectors import Vectors
 
 
-class Store(Corpus, Tagging, ReviewLog, FetchState, Overview):
+class Store(Corpus, Tagging, Vectors, ReviewLog, FetchState, Overview):
     """All reads and writes of scotrack's data; one transaction per document written."""
 
     def __init__(self, url: str):

@@ -6,17 +6,18 @@ import json
 
 from sqlalchemy import delete, func, insert, select
 
+from pipeline.records import TAGGED_KINDS
 from pipeline.store.base import StorePart, chunks, now
 from pipeline.store.schema import documents, mentions, passages, taggings, tags
 
 
 def _untagged(q, model_version: str):
-    # Only body text is tagged: headings, notes, references and tables are a document's structure, not
-    # stance evidence (README, "How a document is read").
+    # Only body text and abstracts are tagged: headings, notes, references, tables and titles are a
+    # document's structure, not stance evidence (README, "How a document is read").
     return (q.join(documents, documents.c.doc_id == passages.c.doc_id)
             .outerjoin(taggings, taggings.c.passage_id == passages.c.passage_id)
             .where(documents.c.status == "ingested")
-            .where(passages.c.kind == "body")
+            .where(passages.c.kind.in_(sorted(TAGGED_KINDS)))
             .where((taggings.c.model_version.is_(None)) | (taggings.c.model_version != model_version)))
 
 

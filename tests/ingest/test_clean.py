@@ -19,7 +19,16 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from pipeline.ingest.clean import CleanResult, Paragraph, clean_text, normalise_width, to_simplified
+from pipeline.ingest.clean import (
+    NOTE_KINDS,
+    TEXT_KINDS,
+    CleanResult,
+    Marker,
+    Paragraph,
+    clean_text,
+    normalise_width,
+    to_simplified,
+)
 from tests.support import ROOT
 
 # the bundled corpus (a copy of the shared one, shipped with the project)
@@ -407,6 +416,10 @@ def test_fixtures_idempotent(raw: str) -> None:
         ("The word â€œhistoryâ€\x9d predates", "The word “history” predates"),
         ("été à Paris".encode().decode("cp1252"), "été à Paris"),
         (f"前{MOJIBAKE_LOST}后", "前后"),  # bytes lost: cannot be repaired, dropped
+        # ftfy knows more than cp1252: UTF-8 read as cp1251, MacRoman, or decoded twice
+        ("Встреча: " + "Шанхайская организация".encode().decode("cp1251") + ".", "Встреча: Шанхайская организация."),
+        ("Le café".encode().decode("mac_roman"), "Le café"),
+        ("Шанхай".encode().decode("cp1252").encode().decode("latin-1"), "Шанхай"),
         ("Text\nâ”‚\n", "Text"),  # mojibake of a box-drawing glyph: repaired, then dropped as junk
         ("Text.\n│\n\nMore text.", "Text.\n\nMore text."),  # a line made only of box-drawing junk
     ],
@@ -636,6 +649,214 @@ def test_reflow_wikipedia_hard_wrapped_sentences_unbroken() -> None:
     assert r.removed["junk_lines"] == 16  # the "│" lines of the timeline diagram
 
 
+# A speech set in proportional type, as a PDF's text layer gives it (constructed): how many characters fit on
+# a line varies, so a line can end with room for the next word ("Independent" / "States").
+PROPORTIONAL_SPEECH = """Mr. President, allow me to congratulate you on your
+election. My delegation is confident that under your
+guidance this session will succeed. We
+thank the Secretary-General for his report on the work
+of the Organization, which deserves careful study by
+all delegations. The countries of Central Asia look
+to the United Nations for support in the fight against
+terrorism, drug trafficking and poverty. Regional bodies
+such as the Commonwealth of Independent
+States can help it in this work. In this spirit we
+propose to hold a conference on regional security
+next year in our capital, and we invite all Member
+States to take part in it and to share their experience.
+The Government of my country will spare no effort to
+make it a success."""
+
+
+def test_reflow_proportional_type_learns_its_slack_from_the_document() -> None:
+    paras = body(clean_text(PROPORTIONAL_SPEECH, "en"))
+    assert len(paras) == 2
+    assert "the Commonwealth of Independent States can help it in this work." in paras[0]
+    assert paras[1] == "The Government of my country will spare no effort to make it a success."
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (  # a line never ends on "of": it runs on, however short
+            "We are pained by the continuing tragedy of\nPalestine. Peace cannot wait.",
+            ["We are pained by the continuing tragedy of Palestine. Peace cannot wait."],
+        ),
+        (  # a quotation that goes on with the sentence, in lower case after the quotation mark
+            "The Assembly also stressed\n“the importance of non-intervention.”",
+            ["The Assembly also stressed “the importance of non-intervention.”"],
+        ),
+        (
+            "Introduction\nThe Organisation was founded in 2001.",
+            ["Introduction", "The Organisation was founded in 2001."],
+        ),
+    ],
+    ids=["runs-on-word", "quotation", "heading-stays"],
+)
+def test_reflow_line_ends_that_run_on(raw: str, expected: list[str]) -> None:
+    assert body(clean_text(raw, "en")) == expected
+
+
+SPACED_SOURCE = (  # constructed
+    "The member states of the Shanghai Cooperation Organisation met in Astana to review the work of the "
+    "Regional Anti-Terrorist Structure and to agree on a programme of joint exercises for the coming years. "
+    "They also discussed economic cooperation, including a proposal for a development bank that several "
+    "members have supported while others preferred to work through existing institutions of their own region. "
+    "The next meeting will be held in Tashkent, where the heads of state are expected to sign a declaration "
+    "on connectivity, energy and food security, and to welcome the observers and dialogue partners. "
+    "Until then the secretariat will prepare the documents, consult the national coordinators and report on "
+    "the progress of every project that the members have agreed to carry out together."
+)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    lines, cur = [], ""
+    for word in text.split():
+        if cur and len(cur) + 1 + len(word) > width:
+            lines.append(cur)
+            cur = word
+        else:
+            cur = f"{cur} {word}" if cur else word
+    return [*lines, cur]
+
+
+def test_empty_lines_that_are_only_line_spacing_are_no_breaks() -> None:
+    lines = _wrap(SPACED_SOURCE, 36)
+    assert len(lines) >= 22
+    r = clean_text("\n\n".join(lines), "en")  # double-spaced: every line followed by an empty one
+    # re-flowed: a paragraph may end where a line ends a sentence (nothing else tells), never elsewhere
+    assert " ".join(body(r)) == SPACED_SOURCE and all(p.endswith(".") for p in body(r))
+    assert r.removed["line_spacing"] == len(lines) - 1
+    r = clean_text("\n\n".join(lines[:2]) + "\n\n\n" + "\n\n".join(lines[2:]), "en")
+    assert body(r)[0] == " ".join(lines[:2])  # two empty lines still break (before a capital)
+
+
+def test_empty_lines_between_paragraphs_stay_breaks() -> None:
+    paras = [f"Paragraph {n} of the text ends here with a full stop." for n in range(25)]
+    r = clean_text("\n\n".join(paras), "en")
+    assert body(r) == paras and r.removed["line_spacing"] == 0
+    headlines = [f"Headline number {n} about the summit in Astana" for n in range(25)]  # lines of their own
+    assert body(clean_text("\n\n".join(headlines), "en")) == headlines
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (
+            "Text before.\n\nCountry | Member since\n---|---\nChina | 2001\nIndia | 2017\nPakistan\n\nText after.",
+            [
+                ("body", "Text before."),
+                ("table", "Country | Member since"),
+                ("table", "China | 2001"),
+                ("table", "India | 2017"),
+                ("table", "Pakistan"),
+                ("body", "Text after."),
+            ],
+        ),
+        (  # cells without a rule; a row continued by a line of one cell
+            "Former observers\nIndia | 5 July 2005\nPakistan\nBelarus | 2015\n\nText after.",
+            [
+                ("body", "Former observers"),
+                ("table", "India | 5 July 2005"),
+                ("table", "Pakistan"),
+                ("table", "Belarus | 2015"),
+                ("body", "Text after."),
+            ],
+        ),
+        (  # an image gallery: captions ending in a Markdown line break
+            "Gallery of heads of state\n"
+            + "".join(f"Republic {n}  \nPresident {n}  \n" for n in range(4))
+            + "\nText after.",
+            [("body", "Gallery of heads of state")]
+            + [("table", f"{w} {n}") for n in range(4) for w in ("Republic", "President")]
+            + [("body", "Text after.")],
+        ),
+        ("The ratio was 3 | 4 in the vote.", [("body", "The ratio was 3 | 4 in the vote.")]),
+    ],
+    ids=["rule", "cells", "gallery", "one-pipe"],
+)
+def test_tables_are_rows(raw: str, expected: list[tuple[str, str]]) -> None:
+    r = clean_text(raw, "en")
+    assert [(p.kind, p.text) for p in r.paragraphs] == expected
+
+
+def test_reference_list_is_kept_apart_entry_by_entry() -> None:
+    text = " ".join(f"Sentence {n} of the argument ends here." for n in range(6))
+    raw = (
+        "\n".join(_wrap(text, 60))
+        + "\nReferences\n"
+        + "Smith, J. (2010). A book about the Shanghai Cooperation\nOrganisation. London: Example Press.\n"
+        + "Doe, A. (2012). Another book. Paris: Example Press.\n"
+    )
+    r = clean_text(raw, "en")
+    assert body(r)[-1] == "References"
+    assert [p.text for p in r.paragraphs if p.kind == "reference"] == [
+        "Smith, J. (2010). A book about the Shanghai Cooperation Organisation. London: Example Press.",
+        "Doe, A. (2012). Another book. Paris: Example Press.",
+    ]
+    assert r.removed["references"] == 2
+
+
+ZH_LETTERED = (  # constructed: a page with lettered markers and notes, then a folio
+    "上海合作组织是地区合作的重要平台，成员国在安全领域的合作最为深入。a这也是理解组织\n"
+    "发展状态的关键。b\n"
+    "a 王某：《示例论文》，《示例学刊》，2006年第11期，第12-\n"
+    "17页；\n"
+    "b Jane Example, “A Study”, Journal of Examples, Vol. 1, 2010, pp. 1-9.\n"
+    "12"
+)
+
+
+def test_glued_letter_markers_and_lettered_notes() -> None:
+    r = clean_text(ZH_LETTERED, "zh")
+    assert body(r) == [
+        "上海合作组织是地区合作的重要平台，成员国在安全领域的合作最为深入。这也是理解组织发展状态的关键。"
+    ]
+    assert notes(r) == [
+        "a 王某：《示例论文》，《示例学刊》，2006年第11期，第12-17页；",
+        "b Jane Example, “A Study”, Journal of Examples, Vol. 1, 2010, pp. 1-9.",
+    ]
+    assert r.markers == [Marker("a", "成员国在安全领域的合作最为深入。"[-12:]), Marker("b", "发展状态的关键。")]
+    assert r.removed["footnote_markers"] == 2
+
+
+def test_glued_letter_marker_that_the_line_broke_after() -> None:
+    raw = ZH_LETTERED.replace(
+        "合作最为深入。a这也是理解组织\n发展状态的关键。b", "合作最为深入。\na这也是理解组织发展状态的关键。b"
+    )
+    r = clean_text(raw, "zh")
+    assert body(r) == [
+        "上海合作组织是地区合作的重要平台，成员国在安全领域的合作最为深入。",
+        "这也是理解组织发展状态的关键。",
+    ]
+    assert sorted(m.label for m in r.markers) == ["a", "b"] and len(notes(r)) == 2
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "成员国在安全领域的合作最为深入。b这是关键。",  # no note keyed by "b": a letter in the text
+        "We met in Astana, e.g. to talk.\na Russian proposal was discussed.",
+        "It was adopted in 1998.3 The vote was close.",  # no note "3"
+    ],
+)
+def test_glued_letters_and_digits_without_a_note_are_text(raw: str) -> None:
+    r = clean_text(raw)
+    assert squash(r.text) == squash(raw) and r.markers == []
+
+
+def test_glued_digit_marker_with_its_note() -> None:
+    raw = (
+        'The Assembly called it "a new era of justice and peace."4 The delegation agreed with that.\n'
+        "4 See Official Records of the General Assembly, p. 12.\n"
+        "- 3 -\n"
+    )
+    r = clean_text(raw, "en")
+    assert body(r) == ['The Assembly called it "a new era of justice and peace." The delegation agreed with that.']
+    assert notes(r) == ["4 See Official Records of the General Assembly, p. 12."]
+    assert [m.label for m in r.markers] == ["4"]
+
+
 # --------------------------------------------------------------------------- width and punctuation
 
 
@@ -780,9 +1001,20 @@ def _allowed_chars(raw: str) -> set[str]:
             images.add(half_to_full[c])
     once = _mojibake_images(raw)
     images |= once | _mojibake_images(raw + "".join(once))  # double-encoded text is repaired twice
+    images |= _ftfy_images(raw)
     marks = {c for c in raw if unicodedata.combining(c)}
     composed = {ch for w in images for m in marks for ch in unicodedata.normalize("NFC", w + m)}
     return images | composed | set(unicodedata.normalize("NFC", raw))
+
+
+def _ftfy_images(raw: str) -> set[str]:
+    """What ftfy's encoding repair makes of a line, or of two lines the re-flow may join: it also knows
+    MacRoman and cp1251, whose images the cp1252 model below does not cover."""
+    import ftfy
+
+    lines = [line.strip() for line in re.split(r"[\r\n\f\v]+", raw) if line.strip()][:16]
+    pieces = lines + [f"{a}{sep}{b}" for a in lines for b in lines for sep in ("", " ")]
+    return {c for piece in pieces for c in ftfy.fix_encoding(piece)}
 
 
 def _mojibake_images(raw: str) -> set[str]:
@@ -802,7 +1034,11 @@ def _mojibake_images(raw: str) -> set[str]:
         for tail in itertools.product(conts, repeat=need):
             with contextlib.suppress(UnicodeDecodeError):
                 out |= set(bytes([lead, *tail]).decode("utf-8"))
-    return out
+    # a lead byte before a space: the space was a no-break space, byte 0xA0 ("Ã " is "à"; ftfy knows it)
+    out |= {bytes([lead, 0xA0]).decode("utf-8") for lead in table.values() if 0xC2 <= lead <= 0xDF}
+    # a C1 control (in the input, or decoded that way) stood for a cp1252 character ("Â\x85" is "…")
+    c1 = {c for c in out | set(raw) if "\x80" <= c <= "\x9f"}
+    return out | {bytes([ord(c)]).decode("cp1252", errors="ignore") for c in c1} - {""}
 
 
 @given(dirty_text, langs)
@@ -810,12 +1046,13 @@ def _mojibake_images(raw: str) -> set[str]:
 def test_clean_text_never_raises_and_is_well_formed(raw: str, lang: str | None) -> None:
     r = clean_text(raw, lang)
     assert all(
-        p.kind in ("body", "footnote") and p.text and p.text == p.text.strip() and "\n" not in p.text
+        p.kind in TEXT_KINDS + NOTE_KINDS and p.text and p.text == p.text.strip() and "\n" not in p.text
         for p in r.paragraphs
     )
-    kinds = [p.kind for p in r.paragraphs]
-    assert kinds == sorted(kinds)
+    kinds = [p.kind in NOTE_KINDS for p in r.paragraphs]
+    assert kinds == sorted(kinds)  # the text first, then the notes
     assert all(isinstance(v, int) and v >= 0 for v in r.removed.values())
+    assert r.removed["footnote_markers"] == len(r.markers)
 
 
 # A note recognised only by where it stood ("1) ..." or "1 ..." at a page foot or under a "____" rule)

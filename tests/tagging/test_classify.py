@@ -57,7 +57,7 @@ def toy_tagger():
 
 def test_candidates_include_mentions_speaker_and_collective_subjects():
     assert set(candidates(_inp("中俄两国支持上合组织。", "zh"))) == {"CHN", "RUS"}
-    speech = _inp("We support the organisation.", "en", doc_type="speech", speaker_state="KAZ")
+    speech = _inp("We support the SCO.", "en", doc_type="speech", speaker_state="KAZ")
     assert set(candidates(speech)) == {"KAZ"}
     everyone = _inp("各成员国一致同意加强合作。", "zh", year=2018)
     assert set(candidates(everyone)) == {"CHN", "RUS", "KAZ", "KGZ", "TJK", "UZB", "IND", "PAK"}
@@ -228,6 +228,10 @@ def test_thresholds_are_tuned_inside_fit_or_taken_as_given():
     assert all(t in Tagger.GRID or t == 0.5 for t in tuned.thresholds_)
     fixed = Tagger(C=100.0, attribution_threshold=0.9, dimension_threshold=0.8).fit(inputs, labels)
     assert fixed.thresholds_ == (0.9, 0.8)
-    # a threshold above every probability tags nothing
+    # a threshold above every probability tags nothing but what a passage states in the codebook's own terms
+    # ("俄罗斯拒绝参加…": Russia, policy, negative)
     none = Tagger(C=100.0, attribution_threshold=1.01, dimension_threshold=0.5).fit(inputs, labels)
-    assert all(ts == [] for ts in none.predict(inputs))
+    stated = none.predict(inputs)
+    assert [(t.state, t.dimension, t.stance) for t in stated[0]] == [("RUS", "policy", "negative")]
+    assert all((t.dimension, t.stance) == ("policy", "negative") for ts in stated for t in ts)
+    assert stated[6] == [] and stated[7] == []
