@@ -51,8 +51,9 @@ from pipeline.tagging.metrics import set_f1
 # Bumped whenever the features a model was fitted on change meaning, so an old model file is refused
 # with a clear message (2: vectorised character n-grams, words segmented once per passage; 3: passage cue
 # counts computed once per passage; 4: one plain cue alternation, the longest cue wins; 5: sentence vectors,
-# the analytic vocabulary, dimension terms, candidates by document type, thresholds per language).
-FEATURES_VERSION = 5
+# the analytic vocabulary, dimension terms, candidates by document type, thresholds per language; 6: more
+# refusal verbs in the analytic vocabulary — 不参加, "declined to take part", "не примет участия" …).
+FEATURES_VERSION = 6
 # One-character markers, so that character n-grams across the marker ("Ⓣ 拒绝", "Ⓣ refused") tie
 # cues to the target state and not to the others.
 TARGET, OTHER = " Ⓣ ", " Ⓞ "

@@ -57,15 +57,21 @@ ATTITUDES: dict[str, dict[str, tuple[str, ...]]] = {
 
 # Verbs of distance or refusal with the target as subject: (dimension, stance).
 ACTS: dict[str, dict[str, tuple[str, str]]] = {
-    "zh": {"拒绝参加": ("policy", "negative"), "拒绝加入": ("policy", "negative"),
+    "zh": {"拒绝参加": ("policy", "negative"), "拒绝加入": ("policy", "negative"), "不参加": ("policy", "negative"),
+           "不加入": ("policy", "negative"), "拒绝签署": ("policy", "negative"), "未签署": ("policy", "negative"),
            "拒不参加": ("policy", "opposed"), "保持警惕": ("identity", "negative"),
            "心存警惕": ("identity", "negative"), "有所防备": ("identity", "negative"), "摇摆": ("identity", "limited")},
     "en": {"is wary of": ("identity", "negative"), "remains wary of": ("identity", "negative"),
            "distances itself": ("identity", "negative"), "is hedging": ("interest", "limited"),
            "refused to join": ("policy", "negative"), "declined to join": ("policy", "negative"),
-           "refused to take part": ("policy", "negative")},
+           "refused to take part": ("policy", "negative"), "declined to take part": ("policy", "negative"),
+           "declined to participate": ("policy", "negative"), "will not take part": ("policy", "negative"),
+           "did not take part": ("policy", "negative"), "refused to sign": ("policy", "negative"),
+           "declined to endorse": ("policy", "negative"), "refused to endorse": ("policy", "negative")},
     "ru": {"дистанцир[а-я]*": ("identity", "negative"), "настороженно относ[а-я]*": ("identity", "negative"),
-           "отказал[а-я]* участвовать": ("policy", "negative"), "отказал[а-я]* от участия": ("policy", "negative")},
+           "отказал[а-я]* участвовать": ("policy", "negative"), "отказал[а-я]* от участия": ("policy", "negative"),
+           "отказыва[а-я]* от участия": ("policy", "negative"), "не прим[а-я]* участия": ("policy", "negative"),
+           "не участву[а-я]*": ("policy", "negative")},
 }
 
 # Codebook terms naming a dimension (features only).
