@@ -10,8 +10,8 @@ baseline), the encoder model without n-grams (the ablation), the majority class 
 rules alone.
 
 Parallel agreement: a model trained on all the spans tags each language version of the UN parallel
-texts (`../shared/parallel/unpc-dev.jsonl`); for every pair of languages where at least one version is
-tagged, the Jaccard index of the two tag sets — on states, on (state, dimension) and on (state,
+texts (`corpora/parallel/unpc-dev.jsonl`, a copy of the shared file); for every pair of languages where at
+least one version is tagged, the Jaccard index of the two tag sets — on states, on (state, dimension) and on (state,
 dimension, stance) — averaged.
 """
 
