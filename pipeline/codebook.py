@@ -33,6 +33,10 @@ MEMBERS: dict[str, State] = {
 
 STATE_CODES: tuple[str, ...] = tuple(MEMBERS)
 
+# §3a (codebook v2): whom a stance is about — the organisation, or another member state
+SCO = "SCO"
+OBJECTS: tuple[str, ...] = (SCO, *STATE_CODES)
+
 
 # §2: each dimension and its areas
 DIMENSIONS: dict[str, tuple[str, ...]] = {"interest": ("security", "economic", "political"),

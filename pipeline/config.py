@@ -45,6 +45,9 @@ class AggregateConfig:
     evidence: int = 5  # passages shown per state score
     scope: str = "relevant"  # "relevant": SCO-relevant passages and passages naming two or more members; "all"
     include_uncertain: bool = True  # tags below the abstain threshold still count, with their low weight
+    # codebook §3a: the verdict reads stances towards the SCO; true lets stances towards other members also
+    # enter the state scores (a sensitivity analysis; the relations matrix is reported either way)
+    dyadic_in_sco: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)

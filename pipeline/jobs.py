@@ -405,7 +405,7 @@ def main_job(sources: Sequence[str], settings: Settings, out=None) -> str:
 def analyze(paths: Sequence[Path], defaults: SourceMeta, settings: Settings, keep: bool = False) -> dict:
     """Ingest `paths` (into a temporary store unless `keep`), tag them, and aggregate all their passages:
     the report of `scotrack analyze` (scores, tendencies, the verdict, with evidence)."""
-    from pipeline.analysis.aggregate import analyse, reported_apart, select, undated_counts
+    from pipeline.analysis.aggregate import analyse, relations, reported_apart, select, undated_counts
     from pipeline.analysis.effective import effective_tags
     from pipeline.tagging import models
 
@@ -424,6 +424,7 @@ def analyze(paths: Sequence[Path], defaults: SourceMeta, settings: Settings, kee
         rows = effective_tags(store, card["version"], doc_ids)
         report = analyse(select(rows, config), config)  # every passage, dated or not
         report["reported_apart"] = reported_apart(rows, config)
+        report["relations"] = relations(rows, config)
         report["undated"] = undated_counts(rows, config)
         report["input"] = {"files": len(items), "ingested": report_in.ingested, "unchanged": report_in.unchanged,
                            "duplicates": report_in.duplicates, "rejected": dict(report_in.rejected_items),
@@ -448,7 +449,20 @@ def analyze_text(report: dict) -> str:
                          f"{v['interval'][1]}]" + (f"  e.g. {ev['text'][:80]!r}" if ev else ""))
         for s, v in dim["not_scored"].items():
             lines.append(f"  {s} not scored: {v['reason']} (n={v['n']})")
+    lines += relations_lines(report.get("relations"))
     return "\n".join(lines)
+
+
+def relations_lines(relations: dict | None) -> list[str]:
+    """The relations matrix in a few lines: per dimension, how many dyads have evidence and those weighing most
+    on divergence."""
+    if not relations or not any(r["cells"] for r in relations.values()):
+        return ["relations between members: no stance of a member towards another member"]
+    lines = ["relations between members (holder → object: mean stance, n):"]
+    for d, rel in relations.items():
+        heavy = "; ".join(f"{h['holder']} → {h['object']} {h['score']:+.2f} (n={h['n']})" for h in rel["heaviest"])
+        lines.append(f"  {d}: {len(rel['cells'])} dyads" + (f"; weighing most on divergence: {heavy}" if heavy else ""))
+    return lines
 
 
 # -- training and evaluation -----------------------------------------------------------------------------

@@ -99,11 +99,12 @@ def test_newer_store_is_one_line(home):
     from sqlalchemy import update
 
     from pipeline.store import Store, meta_table
+    from pipeline.store.schema import SCHEMA_VERSION
 
     home.mkdir(parents=True)
     store = Store(f"sqlite:///{home / 'scotrack.db'}")
     with store.engine.begin() as conn:
-        conn.execute(update(meta_table).values(value="7"))
+        conn.execute(update(meta_table).values(value=str(SCHEMA_VERSION + 1)))
     rc, _, err = run(["docs"], home)
     assert rc == 2 and err.startswith("error: the store") and "newer" in err and "Traceback" not in err
 

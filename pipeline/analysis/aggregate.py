@@ -15,6 +15,14 @@ Undated documents count: in the all-years period (and in `analyze`, which pools 
 never in a year's; `by_period` lists them apart as the `undated` period, which gets no verdict. Their tags
 cannot be checked against a state's joining year, so they count for the states that are members today.
 
+Whom a stance is about (codebook §3a): the scores, tendencies and verdict read the stances towards the SCO
+(with `dyadic_in_sco`, those towards other members too). The stances of members towards each other make
+the **relations matrix** of a period and dimension (`relations`): for each ordered pair (holder → object) of
+states that are members in the tag's year, the confidence-weighted mean stance, n, documents, a bootstrap
+interval (documents resampled) and the passages behind it; the dyads that weigh most on divergence are those
+with the largest confidence-weighted negative mass (the sum of confidence × |value| over negative and
+opposed tags).
+
 Every number traces back: a state score carries the passages that weigh most (document, date, source).
 """
 
@@ -26,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pipeline.analysis import measures
-from pipeline.codebook import DIMENSIONS, MEMBERS, STANCE_VALUE
+from pipeline.codebook import DIMENSIONS, MEMBERS, SCO, STANCE_VALUE
 from pipeline.config import AggregateConfig
 
 VALUES = tuple(sorted(v for v in STANCE_VALUE.values() if v is not None))  # the stance scale: −2, −1, +1, +2
@@ -64,12 +72,19 @@ def in_scope(row: dict, scope: str) -> bool:
     return bool(row["relevant"]) or len(members) >= 2
 
 
+def towards_sco(row: dict) -> bool:
+    return (row.get("object") or SCO) == SCO
+
+
 def select(rows: list[dict], config: AggregateConfig, years: tuple[int, int] | None = None) -> list[dict]:
-    """Stance tags of member states from their joining year, in scope and in the period. Undated tags count
-    for today's members, and only when no period is asked for: they cannot be placed in one."""
+    """Stance tags of member states towards the SCO (with `dyadic_in_sco`, towards other members too) from
+    their joining year, in scope and in the period. Undated tags count for today's members, and only when no
+    period is asked for: they cannot be placed in one."""
     out = []
     for r in rows:
         if r["stance"] == "none" or r["score"] is None or r["state"] not in MEMBERS:
+            continue
+        if not (config.dyadic_in_sco or towards_sco(r)):
             continue
         if r["year"] is not None and r["year"] < MEMBERS[r["state"]].member_since:
             continue
@@ -87,6 +102,8 @@ def reported_apart(rows: list[dict], config: AggregateConfig) -> dict[str, dict]
     out: dict[str, dict] = {}
     for r in rows:
         if r["stance"] == "none" or r["score"] is None or not in_scope(r, config.scope):
+            continue
+        if not (config.dyadic_in_sco or towards_sco(r)):
             continue
         state = MEMBERS.get(r["state"])
         if state is None or (r["year"] is not None and r["year"] < state.member_since):
@@ -311,6 +328,78 @@ def _evidence(t: Tags, state: str, dim: str, k: int) -> list[dict]:
     return out
 
 
+# -- the relations matrix ---------------------------------------------------------------------------------
+
+def dyadic(rows: list[dict], config: AggregateConfig) -> list[dict]:
+    """Stance tags of a member towards another member, both members in the tag's year (undated: members
+    today), in scope."""
+    out = []
+    for r in rows:
+        obj = r.get("object") or SCO
+        if r["stance"] == "none" or r["score"] is None or obj == SCO or obj == r["state"]:
+            continue
+        if r["state"] not in MEMBERS or obj not in MEMBERS:
+            continue
+        if r["year"] is not None and r["year"] < max(MEMBERS[r["state"]].member_since, MEMBERS[obj].member_since):
+            continue
+        if not config.include_uncertain and r["uncertain"]:
+            continue
+        if in_scope(r, config.scope):
+            out.append(r)
+    return out
+
+
+def relations(rows: list[dict], config: AggregateConfig, heaviest: int = 5) -> dict:
+    """The relations matrix of one period from its tag rows (any object): dimension -> {"cells": [...],
+    "heaviest": [...]}; each cell a (holder, object) pair with its confidence-weighted mean stance, level, n,
+    documents, a 95% bootstrap interval over documents, the negative mass and the passages behind it."""
+    chosen = dyadic(rows, config)
+    rng = np.random.default_rng(config.seed)
+    out: dict[str, dict] = {}
+    for d in DIMENSIONS:
+        cells = []
+        groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        for r in chosen:
+            if r["dimension"] == d:
+                groups[(r["state"], r.get("object") or SCO)].append(r)
+        for (holder, obj), rs in sorted(groups.items()):
+            v = np.array([r["score"] for r in rs], dtype=float)
+            w = np.array([max(r["confidence"], 1e-6) for r in rs], dtype=float)
+            docs = sorted({r["doc_id"] for r in rs})
+            index = {doc: i for i, doc in enumerate(docs)}
+            by_doc = [[] for _ in docs]
+            for k, r in enumerate(rs):
+                by_doc[index[r["doc_id"]]].append(k)
+            draws = []
+            for _ in range(config.bootstrap if len(docs) > 1 else 0):
+                take = np.concatenate([by_doc[i] for i in rng.integers(0, len(docs), len(docs))]).astype(int)
+                draws.append(float((w[take] * v[take]).sum() / w[take].sum()))
+            score = float((w * v).sum() / w.sum())
+            seen, evidence = set(), []
+            for k in sorted(range(len(rs)), key=lambda k: (-w[k], -abs(v[k]), rs[k]["passage_id"])):
+                r = rs[k]
+                if r["passage_id"] in seen:
+                    continue
+                seen.add(r["passage_id"])
+                evidence.append({"passage_id": r["passage_id"], "doc_id": r["doc_id"], "date": r["date"],
+                                 "source": r["source"], "title": r["title"], "text": r["text"],
+                                 "stance": r["stance"], "confidence": round(float(r["confidence"]), 4),
+                                 "reviewed": bool(r.get("reviewed"))})
+                if len(evidence) == config.evidence:
+                    break
+            cells.append({"holder": holder, "object": obj, "score": round(score, 4), "level": level(score),
+                          "n": len(rs), "documents": len(docs),
+                          "interval": [round(float(np.percentile(draws, 2.5)), 4),
+                                       round(float(np.percentile(draws, 97.5)), 4)] if draws else [None, None],
+                          "negative_mass": round(float((w * np.clip(-v, 0, None)).sum()), 4),
+                          "evidence": evidence})
+        weighing = sorted((c for c in cells if c["negative_mass"] > 0),
+                          key=lambda c: (-c["negative_mass"], c["score"], c["holder"], c["object"]))
+        out[d] = {"cells": cells, "heaviest": [{k: c[k] for k in ("holder", "object", "score", "n", "documents",
+                                                                    "negative_mass")} for c in weighing[:heaviest]]}
+    return out
+
+
 def undated_counts(rows: list[dict], config: AggregateConfig) -> dict:
     """How many documents and stance tags without a date `rows` hold among those `select` keeps (no period)."""
     undated = [r for r in select(rows, config) if r["year"] is None]
@@ -329,6 +418,7 @@ def by_period(rows: list[dict], config: AggregateConfig | None = None, by: str =
     chosen = select(in_years, config)
     if by == "all":
         return {"all": {**analyse(chosen, config), "reported_apart": reported_apart(in_years, config),
+                        "relations": relations(in_years, config),
                         "undated": {**undated_counts(rows, config), "counted": not years}}}
     groups: dict[int, list[dict]] = defaultdict(list)
     for r in chosen:
@@ -337,12 +427,14 @@ def by_period(rows: list[dict], config: AggregateConfig | None = None, by: str =
     apart: dict[int | None, list[dict]] = defaultdict(list)
     for r in in_years:
         apart[r["year"]].append(r)
-    out = {str(y): {**analyse(groups[y], config), "reported_apart": reported_apart(apart[y], config)}
+    out = {str(y): {**analyse(groups[y], config), "reported_apart": reported_apart(apart[y], config),
+                    "relations": relations(apart[y], config)}
            for y in sorted(groups)}
     undated = [r for r in chosen if r["year"] is None]
     if undated:
         out[UNDATED] = {**_without_verdict(analyse(undated, config)),
-                        "reported_apart": reported_apart(apart[None], config)}
+                        "reported_apart": reported_apart(apart[None], config),
+                        "relations": relations(apart[None], config)}
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from pipeline.codebook import SCO
 from pipeline.review.records import effective_reviews, stance_score
 from pipeline.store import Store
 
@@ -31,7 +32,7 @@ def apply_reviews(rows: list[dict], store) -> list[dict]:
         for tag in review["answer"]:
             # the reviewer's tag counts whatever the passage's relevance flag says: they read it
             out.append({**context[pid], "relevant": True, "passage_id": pid, "state": tag["state"],
-                        "dimension": tag["dimension"],
+                        "object": tag.get("object") or SCO, "dimension": tag["dimension"],
                         "area": tag["area"], "stance": tag["stance"], "score": stance_score(tag["stance"]),
                         "confidence": 1.0, "uncertain": False, "model_version": f"review:{review['reviewer']}",
                         "reviewed": True})

@@ -44,4 +44,13 @@ def html_report(reports: dict[str, dict], frames: dict[str, pd.DataFrame], figur
         reports=reports,
         dimensions=DIMENSIONS,
         state_names={code: member.name_en for code, member in MEMBERS.items()},
+        overall=next((p for p in ("all years", "all") if p in reports), None),
+        colour=_colour,
     )
+
+
+def _colour(score: float) -> str:
+    """A stance score's cell colour: red (−2) through white (0) to green (+2)."""
+    x = max(-1.0, min(1.0, score / 2))
+    r, g, b = (255, int(255 * (1 + x)), int(255 * (1 + x))) if x < 0 else (int(255 * (1 - x)), 255, int(255 * (1 - x)))
+    return f"rgb({r},{max(g, 120)},{b})" if x >= 0 else f"rgb({r},{g},{b})"

@@ -3,9 +3,11 @@
 Three tables: state × dimension × period (score, level, n, interval); dimension × period (dispersion,
 polarisation, tendency); period (verdict, probability, documents, tags). Undated documents have a row of
 their own in the periods table (period `undated`: documents and tags, no verdict) and none in the other two:
-they are no period, and count in the all-years rows. Two figures: state scores over time per dimension, and
-dispersion over time with the verdict of each year. The HTML report (report.py)
-embeds the figures and tables and, for every state score, the passages behind it.
+they are no period, and count in the all-years rows. A fourth table, `relations`: the relations matrix of
+each period (holder → object member, dimension: mean stance, n, documents, interval, negative mass; codebook
+§3a). Figures: state scores over time per dimension, dispersion over time with the verdict of each year, and
+a relations heatmap per dimension (members × members over all the periods given, PNG and SVG). The HTML
+report (report.py) embeds the figures and tables and, for every state score, the passages behind it.
 """
 
 from __future__ import annotations
@@ -60,6 +62,67 @@ def tables(reports: dict[str, dict]) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
     periods = pd.DataFrame(prows, columns=["period", "verdict", "verdict_probability", "documents", "tags",
                                            "reported_apart", "note"])
     return states, dims, periods
+
+
+RELATION_COLUMNS = ["period", "dimension", "holder", "object", "score", "level", "n", "documents", "interval_lo",
+                    "interval_hi", "negative_mass", "heaviest_rank", "passages"]
+
+
+def relations_table(reports: dict[str, dict]) -> pd.DataFrame:
+    """One row per period, dimension and (holder, object) pair with evidence; `heaviest_rank` 1..5 for the
+    dyads that weigh most on divergence, `passages` the ids of the passages behind the cell."""
+    rows = []
+    for period, rep in reports.items():
+        for d, rel in (rep.get("relations") or {}).items():
+            rank = {(h["holder"], h["object"]): k for k, h in enumerate(rel["heaviest"], 1)}
+            for c in rel["cells"]:
+                rows.append({"period": period, "dimension": d, "holder": c["holder"], "object": c["object"],
+                             "score": c["score"], "level": c["level"], "n": c["n"], "documents": c["documents"],
+                             "interval_lo": c["interval"][0], "interval_hi": c["interval"][1],
+                             "negative_mass": c["negative_mass"], "heaviest_rank": rank.get((c["holder"], c["object"])),
+                             "passages": " ".join(e["passage_id"] for e in c["evidence"])})
+    frame = pd.DataFrame(rows, columns=RELATION_COLUMNS)
+    frame["heaviest_rank"] = frame["heaviest_rank"].astype("Int64")
+    return frame
+
+
+def plot_relations(reports: dict[str, dict], period: str, out: Path) -> list[Path]:
+    """One heatmap per dimension for `period`: rows the holder, columns the object, coloured by the mean
+    stance (−2 red … +2 green), n in each cell, empty where there is no evidence; PNG and SVG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    rel = (reports.get(period) or {}).get("relations") or {}
+    if not any(rel.get(d, {}).get("cells") for d in DIMENSIONS):
+        return []
+    codes = list(MEMBERS)
+    fig, axes = plt.subplots(1, len(DIMENSIONS), figsize=(15, 5.2), constrained_layout=True)
+    for ax, d in zip(axes, DIMENSIONS, strict=True):
+        grid = np.full((len(codes), len(codes)), np.nan)
+        counts = {}
+        for c in rel.get(d, {}).get("cells", []):
+            i, j = codes.index(c["holder"]), codes.index(c["object"])
+            grid[i, j] = c["score"]
+            counts[(i, j)] = c["n"]
+        image = ax.imshow(np.ma.masked_invalid(grid), cmap="RdYlGn", vmin=-2, vmax=2)
+        for (i, j), n in counts.items():
+            ax.text(j, i, str(n), ha="center", va="center", fontsize=7)
+        ax.set_xticks(range(len(codes)), codes, rotation=90, fontsize=8)
+        ax.set_yticks(range(len(codes)), codes, fontsize=8)
+        ax.set_xlabel("towards (object)")
+        ax.set_ylabel("stance of (holder)")
+        ax.set_title(f"{d} ({period}; n in cells)")
+        ax.set_facecolor("#f4f4f4")
+    fig.colorbar(image, ax=axes, shrink=0.7, label="mean stance (−2 opposed … +2 positive)")
+    paths = [out / "relations.png", out / "relations.svg"]
+    out.mkdir(parents=True, exist_ok=True)
+    for path in paths:
+        fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return paths
 
 
 def write_tables(frames: dict[str, pd.DataFrame], out: Path, fmt: str) -> list[Path]:
@@ -199,11 +262,13 @@ def write_all(reports: dict[str, dict], out: Path, fmt: str = "csv", consistency
               title: str = "scotrack: SCO track report") -> dict[str, list[Path]]:
     """Tables in `fmt`, the two PNG figures and report.html under `out`."""
     states, dims, periods = tables(reports)
-    frames = {"states": states, "dimensions": dims, "periods": periods}
+    frames = {"states": states, "dimensions": dims, "periods": periods, "relations": relations_table(reports)}
     written = {"tables": write_tables(frames, out, fmt)}
     figures = [plot_scores(states, out / "state_scores.png"),
                plot_dispersion(dims, periods, consistency_sd, out / "dispersion_verdict.png")]
+    overall = "all years" if "all years" in reports else "all" if "all" in reports else None
     written["figures"] = [f for f in figures if f is not None]
+    written["relations"] = plot_relations(reports, overall, out) if overall else []
     report = out / "report.html"
     report.write_text(html_report(reports, frames, written["figures"], title), encoding="utf-8")
     written["report"] = [report]

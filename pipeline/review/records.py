@@ -25,7 +25,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from pipeline.codebook import DIMENSIONS, STANCE_VALUE, STANCES, STATE_CODES
+from pipeline.codebook import DIMENSIONS, OBJECTS, SCO, STANCE_VALUE, STANCES, STATE_CODES
 
 SHARED = ""  # the thread of a passage reviewed once
 ADJUDICATION = "#adjudication"
@@ -64,26 +64,31 @@ def thread_of(passage_id: str, reviewer: str, overlap: float, adjudicate: bool =
 
 
 def normalise(answer: list[dict]) -> list[dict]:
-    """Validate an answer's tags and put them in a canonical order; one-line errors."""
+    """Validate an answer's tags and put them in a canonical order; one-line errors. A tag without an object
+    is about the SCO (codebook §3a; answers saved before objects existed)."""
     out, seen = [], set()
     for tag in answer:
         if not isinstance(tag, dict):
             raise ReviewError("each tag must be an object with state, dimension, area and stance")
         state, dim = str(tag.get("state", "")).upper(), str(tag.get("dimension", ""))
         area, stance = str(tag.get("area", "")), str(tag.get("stance", ""))
+        obj = str(tag.get("object") or SCO).upper()
         if state not in STATE_CODES:
             raise ReviewError(f"unknown state {state!r}")
+        if obj not in OBJECTS or obj == state:
+            raise ReviewError(f"object {obj!r} must be SCO or another member state")
         if dim not in DIMENSIONS:
             raise ReviewError(f"unknown dimension {dim!r}; one of {', '.join(DIMENSIONS)}")
         if area not in DIMENSIONS[dim]:
             raise ReviewError(f"area {area!r} is not one of {dim}'s: {', '.join(DIMENSIONS[dim])}")
         if stance not in STANCES:
             raise ReviewError(f"unknown stance {stance!r}; one of {', '.join(STANCES)}")
-        if (state, dim) in seen:
-            raise ReviewError(f"{state} has two tags on {dim}; keep one")
-        seen.add((state, dim))
-        out.append({"state": state, "dimension": dim, "area": area, "stance": stance})
-    return sorted(out, key=lambda t: (t["state"], list(DIMENSIONS).index(t["dimension"])))
+        if (state, obj, dim) in seen:
+            raise ReviewError(f"{state} has two tags towards {obj} on {dim}; keep one")
+        seen.add((state, obj, dim))
+        out.append({"state": state, "object": obj, "dimension": dim, "area": area, "stance": stance})
+    return sorted(out, key=lambda t: (t["state"], t["object"] != SCO, t["object"],
+                                      list(DIMENSIONS).index(t["dimension"])))
 
 
 def answer_key(review: dict) -> str:
@@ -136,7 +141,8 @@ def stance_score(stance: str) -> int | None:
 # -- on the store ----------------------------------------------------------------------------------------
 
 def _prediction(passage: dict) -> list[dict]:
-    return [{k: t[k] for k in ("state", "dimension", "area", "stance", "confidence", "model_version")}
+    return [{"object": SCO, **{k: t[k] for k in ("state", "object", "dimension", "area", "stance", "confidence",
+                                                 "model_version") if k in t}}
             for t in passage["tags"]]
 
 
@@ -460,12 +466,12 @@ def export_gold(store) -> Iterator[dict]:
 
 
 def _ls_choice(tag: dict) -> str:
-    return f"{tag['state']}|{tag['dimension']}|{tag['area']}|{tag['stance']}"
+    return f"{tag['state']}|{tag.get('object') or SCO}|{tag['dimension']}|{tag['area']}|{tag['stance']}"
 
 
 def export_label_studio(store) -> Iterator[str]:
     """Live reviews as Label Studio tasks (JSON array, streamed): the passage as `data.text`, each review
-    an annotation whose choices are `STATE|dimension|area|stance` (or `irrelevant`), the model's tags a
+    an annotation whose choices are `STATE|OBJECT|dimension|area|stance` (or `irrelevant`), the model's tags a
     prediction."""
     yield "[\n"
     first = True
@@ -566,8 +572,9 @@ def _from_label_studio(task: dict) -> list[dict]:
         labels = []
         if not irrelevant:
             for c in choices:
-                state, dim, area, stance = c.split("|")
-                labels.append({"state": state, "dimension": dim, "area": area, "stance": stance})
+                parts = c.split("|")  # STATE|OBJECT|dimension|area|stance; before objects, no OBJECT (the SCO)
+                state, obj, (dim, area, stance) = parts[0], parts[1] if len(parts) == 5 else SCO, parts[-3:]
+                labels.append({"state": state, "object": obj, "dimension": dim, "area": area, "stance": stance})
         out.append({"passage_id": pid, "reviewer": str(ann.get("completed_by") or ""), "labels": labels,
                     "irrelevant": irrelevant, "reviewed_at": ann.get("created_at")})
     return out

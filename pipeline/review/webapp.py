@@ -40,7 +40,7 @@ from starlette.responses import (
 )
 from starlette.routing import Route
 
-from pipeline.codebook import DIMENSIONS, MEMBERS, STANCES, STATE_CODES
+from pipeline.codebook import DIMENSIONS, MEMBERS, SCO, STANCES, STATE_CODES
 from pipeline.config import BUNDLED_MODELS, AggregateConfig, Settings
 from pipeline.errors import ScotrackError
 from pipeline.review import records as rv
@@ -55,6 +55,7 @@ KEYS = [  # shown on the review screen; the page's script implements exactly the
     ("1 2 3 4 5", "stance: positive, limited, negative, opposed, none"),
     ("d", "next dimension"),
     ("a", "next area"),
+    ("o", "next object: the SCO, then each other state the passage names"),
     ("+", "add a state (type its code, Enter)"),
     ("x", "remove the tag"),
     ("i", "irrelevant: no tag (saves)"),
@@ -205,9 +206,10 @@ def _view(store: Store, pid: str, reviewer: str, overlap: float, adjudicate: boo
     thread = rv.thread_of(pid, reviewer, overlap, adjudicate)
     state = rv.resolve(pid, store.reviews_of(pid))
     head = state.heads.get(thread)
-    prediction = [{k: t[k] for k in ("state", "dimension", "area", "stance", "confidence")} for t in p["tags"]]
+    prediction = [{"object": t.get("object") or SCO,
+                   **{k: t[k] for k in ("state", "dimension", "area", "stance", "confidence")}} for t in p["tags"]]
     if head is not None:
-        answer = [{**t, "confidence": None} for t in head["answer"]]
+        answer = [{"object": SCO, **t, "confidence": None} for t in head["answer"]]
     else:
         answer = [{**t} for t in prediction]
     source = doc.get("source") or ""
@@ -216,6 +218,8 @@ def _view(store: Store, pid: str, reviewer: str, overlap: float, adjudicate: boo
         "segments": _segments(p["text"], p["mentions"]), "prediction": prediction,
         "source_link": source if source.startswith(("http://", "https://")) else None,
         "data": {"passage_id": pid, "base_revision": state.revisions.get(thread, 0), "answer": answer,
+                 # whom a tag may be about (codebook §3a): the SCO, or a state the passage names or tags
+                 "objects": [SCO, *sorted({m["state"] for m in p["mentions"]} | {t["state"] for t in answer})],
                  "irrelevant": bool(head and head["irrelevant"]), "thread": thread,
                  "reviewed_by": head["reviewer"] if head else None,
                  "double_coded": rv.double_coded(pid, overlap)},

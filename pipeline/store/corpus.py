@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import delete, insert, select, update
 
+from pipeline.codebook import SCO
 from pipeline.records import Document
 from pipeline.store.base import StorePart, chunks, now
 from pipeline.store.schema import blobs, documents, mentions, passages, rejections, taggings, tags
@@ -138,7 +139,8 @@ class Corpus(StorePart):
             for chunk in chunks([r["passage_id"] for r in rows]):
                 for tr in conn.execute(select(tags).where(tags.c.passage_id.in_(chunk)).order_by(tags.c.id)):
                     tags_by_pid.setdefault(tr.passage_id, []).append(
-                        dict(state=tr.state, dimension=tr.dimension, area=tr.area, stance=tr.stance, score=tr.score,
+                        dict(state=tr.state, object=tr.object or SCO, dimension=tr.dimension, area=tr.area,
+                             stance=tr.stance, score=tr.score,
                              confidence=tr.confidence, uncertain=bool(tr.uncertain), model_version=tr.model_version))
         for r in rows:
             r["tags"] = tags_by_pid.get(r["passage_id"], [])

@@ -28,7 +28,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from pipeline.errors import ScotrackError, StoreVersionError
 
-SCHEMA_VERSION = 6  # 2: tags and taggings; 3: fetches; 4: rejections; 5: reviews; 6: documents.date_source
+SCHEMA_VERSION = 7  # 2: tags and taggings; 3: fetches; 4: rejections; 5: reviews; 6: documents.date_source;
+# 7: tags.object
 
 metadata = MetaData()
 
@@ -110,6 +111,7 @@ tags = Table(
     Column("passage_id", String(220), ForeignKey("passages.passage_id"), nullable=False),
     Column("model_version", String(64), nullable=False),
     Column("state", String(3), nullable=False),
+    Column("object", String(3)),  # codebook §3a: SCO or a member's ISO3; NULL (tags before v2): SCO
     Column("dimension", String(10), nullable=False),
     Column("area", String(16), nullable=False),
     Column("stance", String(10), nullable=False),
@@ -169,7 +171,7 @@ reviews = Table(
     Column("reviewer", String(120), nullable=False),
     Column("created_at", String(32), nullable=False),
     Column("irrelevant", Boolean, nullable=False),
-    Column("answer", Text, nullable=False),  # JSON list of {state, dimension, area, stance}
+    Column("answer", Text, nullable=False),  # JSON list of {state, object, dimension, area, stance} (no object: SCO)
     Column("prediction", Text, nullable=False),  # JSON: the model's tags when the passage was shown
     Column("model_version", String(64)),
     Column("text_sha", String(40), nullable=False),
@@ -224,7 +226,7 @@ def _migrate_once(engine: Engine, url: str) -> None:
 
 # Columns added to existing tables, by the schema version that added them: a store older than that version gets
 # them with ALTER TABLE (nullable, no default: old rows read NULL).
-ADDED_COLUMNS: dict[int, list[tuple[str, str]]] = {6: [("documents", "date_source")]}
+ADDED_COLUMNS: dict[int, list[tuple[str, str]]] = {6: [("documents", "date_source")], 7: [("tags", "object")]}
 
 
 def _add_columns(conn, stored_version: int) -> None:

@@ -6,6 +6,7 @@ import json
 
 from sqlalchemy import delete, func, insert, select
 
+from pipeline.codebook import SCO
 from pipeline.records import TAGGED_KINDS
 from pipeline.store.base import StorePart, chunks, now
 from pipeline.store.schema import documents, mentions, passages, taggings, tags
@@ -64,7 +65,8 @@ class Tagging(StorePart):
     def tag_rows(self, model_version: str | None = None) -> list[dict]:
         """Every stored tag with its passage and document (for aggregation), plus `mention_states`: the
         states the passage's mentions name. With `model_version`, only that model's tags."""
-        q = (select(tags.c.passage_id, tags.c.state, tags.c.dimension, tags.c.area, tags.c.stance, tags.c.score,
+        q = (select(tags.c.passage_id, tags.c.state, func.coalesce(tags.c.object, SCO).label("object"),
+                    tags.c.dimension, tags.c.area, tags.c.stance, tags.c.score,
                     tags.c.confidence, tags.c.uncertain, tags.c.model_version, passages.c.doc_id,
                     passages.c.relevant, passages.c.text, passages.c.lang, documents.c.year, documents.c.date,
                     documents.c.source, documents.c.title, documents.c.doc_type, documents.c.provenance)

@@ -7,6 +7,12 @@ by side: which states a span is about (F1 between the readings), which (state, d
 the stance of pairs both readings labelled (raw agreement, Cohen's kappa, and linearly weighted kappa on
 the ordinal scale for pairs where both gave a stance other than none).
 
+Whom a stance is about (codebook §3a): `agreement/objects/second-reading.jsonl` is a blind second reading
+of the object of each label of a sample of spans (the annotator saw the text and the labels' state,
+dimension and stance, not their objects). Reported: exact agreement of the object sets per (span, state,
+dimension), and raw agreement and Cohen's kappa on whether the label is about the SCO only or (also) about
+another member.
+
     python -m pipeline.tagging.agreement            # prints Markdown, writes models/agreement.json and .md
 """
 
@@ -77,6 +83,41 @@ def _kappa(fn, a: list, b: list, **kw) -> float | None:
     return round(float(fn(a, b, **kw)), 4)
 
 
+def object_agreement(first: list[Span], path: Path) -> dict | None:
+    """The first reading's objects against a blind second reading of them (`path`, JSONL: doc_id, start, end,
+    objects: [{state, dimension, objects}])."""
+    if not path.exists():
+        return None
+    by_span = {(s.doc_id, s.start, s.end): s for s in first}
+    units, exact, pairs, annotators = 0, 0, [], set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        span = by_span.get((r["doc_id"], r["start"], r["end"]))
+        if span is None:
+            continue
+        annotators.add(r["annotator"])
+        for unit in r["objects"]:
+            key = (unit["state"], unit["dimension"])
+            mine = {lab.object for lab in span.labels if (lab.state, lab.dimension) == key}
+            if not mine:
+                continue
+            theirs = set(unit["objects"])
+            units += 1
+            exact += mine == theirs
+            pairs.append((mine != {"SCO"}, theirs != {"SCO"}))
+    if not units:
+        return None
+    agree = sum(a == b for a, b in pairs) / len(pairs)
+    p1, p2 = sum(a for a, _ in pairs) / len(pairs), sum(b for _, b in pairs) / len(pairs)
+    expected = p1 * p2 + (1 - p1) * (1 - p2)
+    return {"annotators": sorted(annotators), "units": units, "exact_agreement": round(exact / units, 4),
+            "member_agreement": round(agree, 4),
+            "member_kappa": round((agree - expected) / (1 - expected), 4) if expected < 1 else None,
+            "member_first": sum(a for a, _ in pairs), "member_second": sum(b for _, b in pairs)}
+
+
 def markdown(report: dict, annotators: list[str]) -> str:
     lines = ["# Inter-annotator agreement", "",
              f"Second, blind reading by {', '.join(annotators)} of a random sample of annotated spans, "
@@ -89,6 +130,19 @@ def markdown(report: dict, annotators: list[str]) -> str:
                      f"{r['dimension_f1']} | {r['stance_pairs']} | {r['stance_agreement']} | {r['stance_kappa']} | "
                      f"{r['stance_weighted_kappa']} |")
     return "\n".join(lines) + "\n"
+
+
+def objects_markdown(obj: dict | None) -> str:
+    if not obj:
+        return ""
+    return "\n".join([
+        "", "## Whom a stance is about (codebook §3a)", "",
+        f"Blind second reading of the objects by {', '.join(obj['annotators'])} (shown the text and each label's "
+        "state, dimension and stance, not its object).", "",
+        "| labels compared | object sets identical | SCO only vs (also) a member: agreement | Cohen's kappa | "
+        "member-directed (1st / 2nd) |", "|---|---|---|---|---|",
+        f"| {obj['units']} | {obj['exact_agreement']} | {obj['member_agreement']} | {obj['member_kappa']} | "
+        f"{obj['member_first']} / {obj['member_second']} |"]) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     first, second = list(load(args.annotations)), list(load(second_dir))
     report = agreement(first, second)
     md = markdown(report, sorted({s.annotator for s in second}))
+    objects = object_agreement(first, second_dir / "objects" / "second-reading.jsonl")
+    md += objects_markdown(objects)
+    if objects:
+        report = {**report, "objects": objects}
     print(md, end="")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "agreement.json").write_text(json.dumps(report, indent=1) + "\n")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.codebook import DIMENSIONS, MEMBERS, STANCES
+from pipeline.codebook import DIMENSIONS, MEMBERS, OBJECTS, SCO, STANCES
 from pipeline.config import BUNDLED_CORPUS
 
 ANNOTATIONS = BUNDLED_CORPUS / "annotations"
@@ -40,7 +40,7 @@ class Label:
     dimension: str
     area: str
     stance: str
-
+    object: str = SCO  # codebook v2 (§3a): the SCO, or another member state; labels read before v2 are SCO
 
 @dataclass
 class Span:
@@ -102,7 +102,7 @@ def problems(spans: list[Span], root: Path = BUNDLED_CORPUS) -> list[str]:
         seen[key] = where
         if s.origin not in ORIGINS:
             out.append(f"{where}: origin {s.origin!r} not one of {ORIGINS}")
-        pairs = Counter((lab.state, lab.dimension) for lab in s.labels)
+        pairs = Counter((lab.state, lab.object, lab.dimension) for lab in s.labels)
         for lab in s.labels:
             if lab.state not in MEMBERS:
                 out.append(f"{where}: state {lab.state!r} is not a member")
@@ -112,9 +112,11 @@ def problems(spans: list[Span], root: Path = BUNDLED_CORPUS) -> list[str]:
                 out.append(f"{where}: area {lab.area!r} is not an area of {lab.dimension}")
             if lab.stance not in STANCES:
                 out.append(f"{where}: stance {lab.stance!r}")
-            if pairs[(lab.state, lab.dimension)] > 1:
-                out.append(f"{where}: two labels for ({lab.state}, {lab.dimension})")
-                pairs[(lab.state, lab.dimension)] = 1
+            if lab.object not in OBJECTS or lab.object == lab.state:
+                out.append(f"{where}: object {lab.object!r} is neither SCO nor another member")
+            if pairs[(lab.state, lab.object, lab.dimension)] > 1:
+                out.append(f"{where}: two labels for ({lab.state} → {lab.object}, {lab.dimension})")
+                pairs[(lab.state, lab.object, lab.dimension)] = 1
     return out
 
 
@@ -126,6 +128,8 @@ def stats(spans: list[Span]) -> dict:
         "by_lang": dict(Counter(s.lang for s, _ in labels)),
         "by_stance": dict(Counter(lab.stance for _, lab in labels)),
         "by_dimension": dict(Counter(lab.dimension for _, lab in labels)),
+        "by_object": {"SCO": sum(lab.object == SCO for _, lab in labels),
+                      "member": sum(lab.object != SCO for _, lab in labels)},
         "by_origin": dict(Counter(s.origin for s, _ in labels)),
     }
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
@@ -27,7 +27,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score
 from sklearn.model_selection import GroupKFold
 
-from pipeline.codebook import DIMENSIONS, STANCE_VALUE, STANCES
+from pipeline.codebook import DIMENSIONS, SCO, STANCE_VALUE, STANCES
 from pipeline.config import BUNDLED_CORPUS
 from pipeline.ingest.clean import to_simplified
 from pipeline.tagging.annotations import Label, Span, is_held_out, scope
@@ -84,17 +84,22 @@ class Predicted:
     dims: set[tuple[str, str]]
     stances: dict[tuple[str, str], str]  # for the gold (state, dimension) pairs
     probs: dict[tuple[str, str], dict[str, float]]
+    objects: dict[str, set[str]] = field(default_factory=dict)  # for the gold states: whom the stance is about
+    dyadic: set[tuple[str, str, str]] = field(default_factory=set)  # end to end: (state, member object, dimension)
 
 
 def predict_model(tagger: Tagger, inputs, labels) -> list[Predicted]:
     tags = tagger.predict(inputs)
     wanted = [(i, lab.state, lab.dimension) for i, labs in enumerate(labels) for lab in labs]
     stance_probs = tagger.stance_given(inputs, wanted)
+    objects = tagger.objects_given(inputs, sorted({(i, lab.state) for i, labs in enumerate(labels) for lab in labs}))
     out = []
     for i, ts in enumerate(tags):
         probs = {(s, d): p for (j, s, d), p in stance_probs.items() if j == i}
         out.append(Predicted(states={t.state for t in ts}, dims={(t.state, t.dimension) for t in ts},
-                             stances={k: max(p, key=p.get) for k, p in probs.items()}, probs=probs))
+                             stances={k: max(p, key=p.get) for k, p in probs.items()}, probs=probs,
+                             objects={s: set(o) for (j, s), o in objects.items() if j == i},
+                             dyadic={(t.state, t.object, t.dimension) for t in ts if t.object != SCO}))
     return out
 
 
@@ -106,7 +111,8 @@ def predict_majority(train_labels: list[list[Label]], inputs, labels, home: str 
     for inp, labs in zip(inputs, labels, strict=True):
         states = set(candidates(inp, parse_home(home)))
         out.append(Predicted(states=states, dims={(s, top_dim) for s in states},
-                             stances={(lab.state, lab.dimension): top_stance for lab in labs}, probs={}))
+                             stances={(lab.state, lab.dimension): top_stance for lab in labs}, probs={},
+                             objects={lab.state: {SCO} for lab in labs}))
     return out
 
 
@@ -126,7 +132,22 @@ def score(preds: list[Predicted], labels: list[list[Label]]) -> dict:
     s_tp = s_fp = s_fn = 0
     d_counts = {d: [0, 0, 0] for d in DIMENSIONS}
     y_true, y_pred, conf, correct = [], [], [], []
+    obj_pairs = obj_exact = o_tp = o_fp = o_fn = y_tp = y_fp = y_fn = 0
     for p, labs in zip(preds, labels, strict=True):
+        gold_objects: dict[str, set[str]] = {}
+        for lab in labs:
+            gold_objects.setdefault(lab.state, set()).add(lab.object)
+        for state, gold_o in gold_objects.items():
+            got = p.objects.get(state, {SCO})
+            obj_pairs += 1
+            obj_exact += got == gold_o
+            o_tp, o_fp, o_fn = o_tp + len(got & gold_o), o_fp + len(got - gold_o), o_fn + len(gold_o - got)
+        gold_dyadic = {(lab.state, lab.object, lab.dimension) for lab in labs if lab.object != SCO}
+        y_tp, y_fp, y_fn = y_tp + len(p.dyadic & gold_dyadic), y_fp + len(p.dyadic - gold_dyadic), \
+            y_fn + len(gold_dyadic - p.dyadic)
+        # one stance per (state, dimension): the label towards the SCO where there are two
+        labs = list({(lab.state, lab.dimension): lab for lab in sorted(labs, key=lambda x: x.object == SCO)}
+                    .values())
         gold_states = {lab.state for lab in labs}
         s_tp += len(p.states & gold_states)
         s_fp += len(p.states - gold_states)
@@ -169,6 +190,13 @@ def score(preds: list[Predicted], labels: list[list[Label]]) -> dict:
                              "matrix": confusion_matrix(y_true, y_pred, labels=list(STANCES) + ["missed"])
                              .tolist()} if y_true else None,
         "stance_ece": _ece(conf, correct),
+        # codebook §3a, given the gold states: the share of (span, state) whose object set is exactly the
+        # gold's, and F1 over (span, state, object); end to end, F1 of the tags towards another member
+        "object_pairs": obj_pairs,
+        "object_accuracy": round(obj_exact / obj_pairs, 4) if obj_pairs else None,
+        "object_f1": round(f1(o_tp, o_fp, o_fn), 4) if obj_pairs else None,
+        "dyadic_labels": y_tp + y_fn,
+        "dyadic_f1": round(f1(y_tp, y_fp, y_fn), 4) if (y_tp + y_fn + y_fp) else None,
     }
 
 

@@ -142,11 +142,11 @@ def _load(path: Path, meta: dict):
 def trusted_types() -> list[str]:
     """The only types a model file may contain beyond scikit-learn's and numpy's own: ours, named from the
     objects themselves (so that moving a module never leaves this list behind)."""
-    from pipeline.tagging import tagger
+    from pipeline.tagging import objects, tagger
     from pipeline.tagging.features.ngrams import CharNgramTfidf
 
     ours = (tagger.Tagger, tagger.CueFeatures, tagger._Constant, tagger.analyze_tokens, tagger.analyze_token_bigrams,
-            CharNgramTfidf)
+            CharNgramTfidf, objects.ObjectReader, objects._Reader)
     return [f"{obj.__module__}.{obj.__qualname__}" for obj in ours]
 
 

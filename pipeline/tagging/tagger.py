@@ -25,7 +25,7 @@ A reading stated in the codebook's own terms ("印度对上合组织持消极认
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import accumulate
 
 import numpy as np
@@ -37,7 +37,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
-from pipeline.codebook import DIMENSIONS, MEMBERS, STANCE_VALUE
+from pipeline.codebook import DIMENSIONS, MEMBERS, SCO, STANCE_VALUE
 from pipeline.ingest.mentions import find_mentions
 from pipeline.ingest.relevance import mentions_sco
 from pipeline.records import Mention
@@ -47,13 +47,14 @@ from pipeline.tagging.features.analytic import STANCE_ORDER, dimension_term_vect
 from pipeline.tagging.features.cues import STANCE_CUES, stance_cue_vector
 from pipeline.tagging.features.ngrams import CharNgramTfidf
 from pipeline.tagging.metrics import set_f1
+from pipeline.tagging.objects import ObjectReader
 
 # Bumped whenever the features a model was fitted on change meaning, so an old model file is refused
 # with a clear message (2: vectorised character n-grams, words segmented once per passage; 3: passage cue
 # counts computed once per passage; 4: one plain cue alternation, the longest cue wins; 5: sentence vectors,
 # the analytic vocabulary, dimension terms, candidates by document type, thresholds per language; 6: more
 # refusal verbs in the analytic vocabulary — 不参加, "declined to take part", "не примет участия" …).
-FEATURES_VERSION = 6
+FEATURES_VERSION = 7
 # One-character markers, so that character n-grams across the marker ("Ⓣ 拒绝", "Ⓣ refused") tie
 # cues to the target state and not to the others.
 TARGET, OTHER = " Ⓣ ", " Ⓞ "
@@ -102,14 +103,16 @@ class Tag:
     confidence: float
     uncertain: bool
     probabilities: dict[str, float] = field(default_factory=dict)
+    object: str = SCO  # whom the stance is about (codebook §3a): the SCO or another member state
 
     @property
     def score(self) -> int | None:
         return STANCE_VALUE[self.stance]
 
     def as_dict(self) -> dict:
-        return {"state": self.state, "dimension": self.dimension, "area": self.area, "stance": self.stance,
-                "score": self.score, "confidence": round(self.confidence, 4), "uncertain": self.uncertain}
+        return {"state": self.state, "object": self.object, "dimension": self.dimension, "area": self.area,
+                "stance": self.stance, "score": self.score, "confidence": round(self.confidence, 4),
+                "uncertain": self.uncertain}
 
 
 def candidates(inp: TagInput, home: dict[str, str] | None = None) -> dict[str, list[Mention]]:
@@ -507,7 +510,9 @@ class Tagger(BaseEstimator):
         if self.features not in ("both", "ngrams", "encoder"):
             raise ValueError(f"features must be both, ngrams or encoder, not {self.features!r}")
         keys, X = pair_frame(inputs, self.home)
-        gold = [{(lab.state, lab.dimension): lab for lab in labs} for labs in labels]
+        # a (state, dimension) labelled towards the SCO and towards a member: the SCO label trains the stance
+        gold = [{(lab.state, lab.dimension): lab for lab in sorted(labs, key=lambda lab: lab.object == SCO)}
+                for labs in labels]
         by_pair = [{d: gold[i].get((s, d)) for d in DIMENSIONS} for i, s in keys]
         y_attr = [any(v is not None for v in dims.values()) for dims in by_pair]
         self.features_ = _compact(make_features(ngrams=self.features != "encoder", lang=self.lang_feature).fit(X))
@@ -536,7 +541,45 @@ class Tagger(BaseEstimator):
         self.stance_ = _fit(self.C, _with_dimension(F[stance_rows], stance_dims), stance_y,
                             None if w is None else w[stance_rows])
         self.n_pairs_, self.n_labels_ = len(keys), len(stance_y)
+        self.object_ = ObjectReader(C=self.C).fit(self._object_examples(inputs, labels))
         return self
+
+    def _object_pairs(self, inputs: list[TagInput], wanted: list[tuple[int, str]]) -> list[tuple]:
+        """(text, lang, mentions by state, holder, relevant, doc_type) of the (input index, state) pairs."""
+        found: dict[int, dict] = {}
+        out = []
+        for i, state in wanted:
+            if i not in found:
+                found[i] = candidates(inputs[i], parse_home(self.home))
+            inp = inputs[i]
+            out.append((inp.text, inp.lang, found[i], state, inp.relevant, inp.doc_type))
+        return out
+
+    def _object_examples(self, inputs: list[TagInput], labels: list[list[Label]]) -> list[tuple]:
+        wanted = sorted({(i, lab.state) for i, labs in enumerate(labels) for lab in labs})
+        pairs = self._object_pairs(inputs, wanted)
+        gold = {}
+        for i, labs in enumerate(labels):
+            for lab in labs:
+                gold.setdefault((i, lab.state), set()).add(lab.object)
+        return [(*pair, gold[w]) for w, pair in zip(wanted, pairs, strict=True)]
+
+    def objects_given(self, inputs: list[TagInput], wanted: list[tuple[int, str]]) -> dict[tuple[int, str], list]:
+        """The objects of given (input index, state) pairs (for evaluation against the gold states)."""
+        reader = getattr(self, "object_", None)
+        if reader is None or not wanted:
+            return {w: [SCO] for w in wanted}
+        return dict(zip(wanted, reader.objects(self._object_pairs(inputs, wanted)), strict=True))
+
+    def with_objects(self, inputs: list[TagInput], tags: list[list[Tag]]) -> list[list[Tag]]:
+        """Each tag once per object of its (passage, state) (codebook §3a); a model trained before objects
+        existed reads every stance as about the SCO."""
+        reader = getattr(self, "object_", None)
+        wanted = sorted({(i, t.state) for i, ts in enumerate(tags) for t in ts})
+        if reader is None or not wanted:
+            return tags
+        objects = dict(zip(wanted, reader.objects(self._object_pairs(inputs, wanted)), strict=True))
+        return [[replace(t, object=o) for t in ts for o in objects[(i, t.state)]] for i, ts in enumerate(tags)]
 
     GRID = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
     GATE_GRID = (0.3, 0.25, 0.2, 0.15, 0.1, 0.07, 0.05, 0.03, 0.02, 0.01)
@@ -700,8 +743,9 @@ class Tagger(BaseEstimator):
                 confidence = float(p_pair * P[n].max())
             out[i].append(Tag(state=state, dimension=d, area=area, stance=stance, confidence=confidence,
                               uncertain=confidence < self.abstain_threshold, probabilities=probs))
+        out = self.with_objects(inputs, out)
         for tags in out:
-            tags.sort(key=lambda t: (t.state, list(DIMENSIONS).index(t.dimension)))
+            tags.sort(key=lambda t: (t.state, t.object != SCO, t.object, list(DIMENSIONS).index(t.dimension)))
         return out
 
     def stance_given(self, inputs: list[TagInput], wanted: list[tuple[int, str, str]], cache=None) -> dict:

@@ -73,6 +73,21 @@ def report_markdown(report: dict, header: str = "") -> str:
             lines.append(f"| {sl} | {SYSTEM_NAMES.get(name, name)} | {r['n_spans']} | {r['state_f1']} | "
                          f"{r['dimension_micro_f1']} | {r['dimension_macro_f1']} | {_cell(r['stance_macro_f1'])} | "
                          f"{_cell(r['stance_ordinal_mae'])} | {_cell(r['stance_ece'])} |")
+    lines += ["", "Whom a stance is about (codebook §3a), given the gold states: object accuracy (the (span, state) "
+              "pairs whose set of objects is exactly the gold's), object F1 over (span, state, object); end to end, "
+              "F1 of the tags towards another member (dyadic). The majority baseline reads every stance as about "
+              "the SCO.", "",
+              "| slice | system | (span, state) pairs | object accuracy | object F1 | dyadic labels | dyadic F1 |",
+              "|---|---|---|---|---|---|---|"]
+    for sl, systems in report.items():
+        if sl in ("calibration", "parallel"):
+            continue
+        for name in ("model", "majority"):
+            r = systems.get(name)
+            if r and r.get("object_pairs"):
+                lines.append(f"| {sl} | {SYSTEM_NAMES.get(name, name)} | {r['object_pairs']} | "
+                             f"{_cell(r['object_accuracy'])} | {_cell(r['object_f1'])} | {r['dyadic_labels']} | "
+                             f"{_cell(r['dyadic_f1'])} |")
     allr = report["all"]
     lines += ["", "Per-class stance F1 (support), all languages:", "",
               "| stance | support | " + " | ".join(SYSTEM_NAMES.get(k, k) for k in allr) + " |",

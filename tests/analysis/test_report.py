@@ -125,7 +125,8 @@ def test_every_table_format_round_trips(tmp_path, fmt):
     elif fmt == "parquet":
         assert len(pd.read_parquet(tmp_path / "states.parquet")) == len(tables(reps)[0])
     elif fmt == "xlsx":
-        assert set(pd.read_excel(tmp_path / "trends.xlsx", sheet_name=None)) == {"states", "dimensions", "periods"}
+        assert set(pd.read_excel(tmp_path / "trends.xlsx", sheet_name=None)) == {"states", "dimensions", "periods",
+                                                                                       "relations"}
     else:
         assert (tmp_path / "periods.md").read_text().startswith("| period | verdict")
     assert [p.name for p in written["figures"]] == ["state_scores.png", "dispersion_verdict.png"]

@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import MetaData, Table, create_engine, insert, inspect, select
 
+from pipeline.analysis.effective import effective_tags
 from pipeline.ingest.batch import ingest
 from pipeline.ingest.dates import dateline, docx_created, filename_date, html_date, metadata_value, pdf_date, resolve
 from pipeline.ingest.extract import extract_text
 from pipeline.records import SourceMeta
+from pipeline.review.records import text_sha
 from pipeline.store import Store
 from tests.ingest.test_ingest import _docx, _pdf
 from tests.support import scotrack
@@ -273,21 +275,21 @@ def test_date_source_in_docs_json_and_show(tmp_path):
     assert "date              undated" in out and "\ndate_source" not in out
 
 
-# -- the store: schema 6 adds documents.date_source to older stores -------------------------------------------
+# -- the store: schema 6 adds documents.date_source, 7 tags.object, to older stores ---------------------------
 
 def _schema_5(metadata: MetaData) -> MetaData:
-    """The tables as schema 5 had them: documents without date_source."""
+    """The tables as schema 5 had them: documents without date_source (added by 6), tags without object (7)."""
     old = MetaData()
     for table in metadata.sorted_tables:
         Table(table.name, old, *[c._copy() for c in table.columns
-                                 if (table.name, c.name) != ("documents", "date_source")])
+                                 if (table.name, c.name) not in (("documents", "date_source"), ("tags", "object"))])
     return old
 
 
-def test_an_older_store_gets_the_column_and_keeps_its_rows(settings, count_rows):
+def test_an_older_store_gets_the_columns_and_keeps_its_tags_and_reviews(settings, count_rows):
     from pipeline.store.schema import SCHEMA_VERSION, metadata
 
-    assert SCHEMA_VERSION == 6
+    assert SCHEMA_VERSION == 7
     engine = create_engine(settings.url)
     if settings.url.startswith("sqlite:///"):
         Path(settings.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -298,17 +300,35 @@ def test_an_older_store_gets_the_column_and_keeps_its_rows(settings, count_rows)
         conn.execute(insert(old.tables["blobs"]).values(sha256="a" * 64, size=1, data=b"x"))
         conn.execute(insert(old.tables["documents"]).values(
             doc_id="old", source="old.txt", date="2019-06-14", year=2019, sha256="a" * 64, relevant=True,
-            status="ingested", n_passages=0, ingested_at="2026-01-01T00:00:00+00:00", pipeline_version="ingest-2"))
+            status="ingested", n_passages=1, ingested_at="2026-01-01T00:00:00+00:00", pipeline_version="ingest-2"))
+        conn.execute(insert(old.tables["passages"]).values(
+            passage_id="old#0", doc_id="old", position=0, start=0, end=12, text="印度不参加上合组织演习。", lang="zh",
+            kind="body", relevant=True, tokens="[]"))
+        conn.execute(insert(old.tables["tags"]).values(
+            passage_id="old#0", model_version="m0", state="IND", dimension="policy", area="security",
+            stance="negative", score=-1, confidence=0.8, uncertain=False))
+        conn.execute(insert(old.tables["reviews"]).values(
+            passage_id="old#0", thread="", revision=1, reviewer="ana", created_at="2026-01-02T00:00:00+00:00",
+            irrelevant=False, prediction="[]", text_sha=text_sha("印度不参加上合组织演习。"), source="web",
+            answer='[{"state": "IND", "dimension": "policy", "area": "security", "stance": "opposed"}]'))
     assert "date_source" not in {c["name"] for c in inspect(engine).get_columns("documents")}
+    assert "object" not in {c["name"] for c in inspect(engine).get_columns("tags")}
     engine.dispose()
 
     store = Store(settings.url)  # migrates
     assert "date_source" in {c["name"] for c in inspect(store.engine).get_columns("documents")}
     with store.engine.connect() as conn:
-        assert conn.execute(select(metadata.tables["meta"].c.value)).scalar() == "6"
+        assert conn.execute(select(metadata.tables["meta"].c.value)).scalar() == "7"
     (doc,) = store.documents()
     assert (doc["doc_id"], doc["date"], doc["date_source"]) == ("old", "2019-06-14", None)
     assert count_rows(Store(settings.url), "documents") == 1  # opening again changes nothing
+    # schema 7: the tag and the review are kept, and both read as stances towards the SCO (codebook §3a)
+    (tag,) = store.tag_rows()
+    assert (tag["state"], tag["object"], tag["stance"]) == ("IND", "SCO", "negative")
+    (review,) = store.reviews_of("old#0")
+    assert review["answer"][0]["stance"] == "opposed"
+    (effective,) = effective_tags(store, "m0")
+    assert (effective["object"], effective["stance"], effective["reviewed"]) == ("SCO", "opposed", True)
 
 
 # -- the bundled corpus: without its manifests, the dates found are the manifests' -----------------------------

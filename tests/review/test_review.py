@@ -39,6 +39,8 @@ def tagged(store, settings, write):
 
 
 IND_OPPOSED = [{"state": "IND", "dimension": "policy", "area": "economic", "stance": "opposed"}]
+# as stored: a tag given without an object is about the SCO (codebook §3a)
+IND_OPPOSED_SCO = [{"state": "IND", "object": "SCO", "dimension": "policy", "area": "economic", "stance": "opposed"}]
 
 
 def test_a_review_is_stored_with_reviewer_time_prediction_and_answer(tagged):
@@ -47,7 +49,7 @@ def test_a_review_is_stored_with_reviewer_time_prediction_and_answer(tagged):
     assert saved["revision"] == 1 and saved["thread"] == ""
     [r] = store.reviews_of(pids[0])
     assert r["reviewer"] == "ana" and r["created_at"] and r["source"] == "web"
-    assert r["answer"] == IND_OPPOSED and r["prediction"] and r["prediction"][0]["stance"] == "positive"
+    assert r["answer"] == IND_OPPOSED_SCO and r["prediction"] and r["prediction"][0]["stance"] == "positive"
     assert r["model_version"] == "stand-in" and len(r["text_sha"]) == 40
 
 
@@ -65,7 +67,7 @@ def test_a_save_from_an_old_revision_is_a_conflict_that_shows_the_other_answer(t
     review.save(store, pids[0], "ana", IND_OPPOSED, base_revision=0)
     with pytest.raises(ReviewConflict) as err:
         review.save(store, pids[0], "ben", [], irrelevant=True, base_revision=0)
-    assert err.value.current["reviewer"] == "ana" and err.value.current["answer"] == IND_OPPOSED
+    assert err.value.current["reviewer"] == "ana" and err.value.current["answer"] == IND_OPPOSED_SCO
     assert "ana saved this passage meanwhile" in str(err.value)
     # having seen it, ben saves again from the current revision
     assert review.save(store, pids[0], "ben", [], irrelevant=True, base_revision=1)["revision"] == 2
@@ -122,7 +124,7 @@ def test_double_coded_passages_have_blind_threads_and_disagreements_are_marked(t
     # an adjudication decides
     review.save(store, pid, "carla", IND_OPPOSED, adjudicate=True)
     eff = review.effective_reviews(store)[pid]
-    assert not eff["disputed"] and eff["thread"] == review.ADJUDICATION and eff["answer"] == IND_OPPOSED
+    assert not eff["disputed"] and eff["thread"] == review.ADJUDICATION and eff["answer"] == IND_OPPOSED_SCO
 
 
 def test_overlap_share_is_stable_and_about_right():
@@ -138,7 +140,7 @@ def test_overlap_share_is_stable_and_about_right():
     ([{"state": "IND", "dimension": "mood", "area": "security", "stance": "positive"}], "unknown dimension"),
     ([{"state": "IND", "dimension": "identity", "area": "security", "stance": "positive"}], "not one of identity"),
     ([{"state": "IND", "dimension": "policy", "area": "security", "stance": "happy"}], "unknown stance"),
-    (IND_OPPOSED + IND_OPPOSED, "two tags on policy"),
+    (IND_OPPOSED + IND_OPPOSED, "two tags towards SCO on policy"),
     (["IND"], "must be an object"),
 ])
 def test_invalid_answers_are_refused_with_one_line(tagged, answer, message):

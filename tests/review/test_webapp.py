@@ -23,6 +23,8 @@ ZH = "上海合作组织成员国外长会议在阿斯塔纳举行。中方愿�
 EVIL = ("The SCO summit in Astana: <script>window.__pwned = 1</script> India said "
         "<img src=x onerror=\"window.__pwned = 2\"> &amp; Kazakhstan &lt;agreed&gt;.")
 IND_OPPOSED = [{"state": "IND", "dimension": "policy", "area": "economic", "stance": "opposed"}]
+# as stored: a tag given without an object is about the SCO (codebook §3a)
+IND_OPPOSED_SCO = [{"state": "IND", "object": "SCO", "dimension": "policy", "area": "economic", "stance": "opposed"}]
 
 
 def tag_store(store: Store) -> None:
@@ -94,7 +96,7 @@ def test_save_conflict_and_history_through_the_api(app_store):
     assert r1.status_code == 201 and r1.json()["revision"] == 1
     r2 = post(b, "/api/reviews", {"passage_id": pid, "answer": [], "irrelevant": True, "base_revision": 0})
     assert r2.status_code == 409
-    assert r2.json()["current"]["reviewer"] == "ana" and r2.json()["current"]["answer"] == IND_OPPOSED
+    assert r2.json()["current"]["reviewer"] == "ana" and r2.json()["current"]["answer"] == IND_OPPOSED_SCO
     r3 = post(b, "/api/reviews", {"passage_id": pid, "answer": [], "irrelevant": True, "base_revision": 1})
     assert r3.status_code == 201
     history = a.get("/api/history", params={"id": pid}).json()
@@ -223,7 +225,7 @@ def test_export_import_jsonl_round_trip(app_store, tmp_path, settings, write):
     lines = [json.loads(x) for x in r.text.splitlines()]
     assert {x["passage_id"] for x in lines} == {pid, kaz}
     rec = next(x for x in lines if x["passage_id"] == pid)
-    assert rec["labels"] == IND_OPPOSED and rec["annotator"] == "reviewer:ana" and rec["origin"] == "model-reviewed"
+    assert rec["labels"] == IND_OPPOSED_SCO and rec["annotator"] == "reviewer:ana" and rec["origin"] == "model-reviewed"
     assert rec["text"] and rec["sha1"] == rv.text_sha(rec["text"]) and rec["start"] is not None
     other = _second_store(tmp_path, settings, write)
     report = rv.import_reviews(other, r.content)
@@ -238,7 +240,7 @@ def test_export_import_label_studio_round_trip(app_store, tmp_path, settings, wr
     r = client.get("/export/label-studio.json")
     tasks = json.loads(r.text)
     assert tasks[0]["data"]["passage_id"] == pid
-    assert tasks[0]["annotations"][0]["result"][0]["value"]["choices"] == ["IND|policy|economic|opposed"]
+    assert tasks[0]["annotations"][0]["result"][0]["value"]["choices"] == ["IND|SCO|policy|economic|opposed"]
     assert tasks[0]["predictions"][0]["result"][0]["value"]["choices"]
     other = _second_store(tmp_path, settings, write)
     up = client_for(other)

@@ -159,7 +159,7 @@ def test_classify_lines_keep_order_and_go_on_after_bad_lines(toy_tagger):
     assert [o["id"] for o in out] == ["x", None, "y"]
     assert "error" in out[1] and out[0]["tags"] and out[2]["tags"]
     for tag in out[0]["tags"]:
-        assert set(tag) == {"state", "dimension", "area", "stance", "score", "confidence", "uncertain"}
+        assert set(tag) == {"state", "object", "dimension", "area", "stance", "score", "confidence", "uncertain"}
         assert tag["score"] in (2, 1, -1, -2, None)
 
 
