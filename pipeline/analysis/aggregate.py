@@ -19,9 +19,10 @@ Whom a stance is about (codebook §3a): the scores, tendencies and verdict read 
 (with `dyadic_in_sco`, those towards other members too). The stances of members towards each other make
 the **relations matrix** of a period and dimension (`relations`): for each ordered pair (holder → object) of
 states that are members in the tag's year, the confidence-weighted mean stance, n, documents, a bootstrap
-interval (documents resampled) and the passages behind it; the dyads that weigh most on divergence are those
-with the largest confidence-weighted negative mass (the sum of confidence × |value| over negative and
-opposed tags).
+interval (documents resampled) and the passages behind it. A cell with fewer than `min_passages` tags is
+reported but not scored (as a state score would not be); the dyads that weigh most on divergence are the
+scored ones with the largest confidence-weighted negative mass (the sum of confidence × |value| over
+negative and opposed tags).
 
 Every number traces back: a state score carries the passages that weigh most (document, date, source).
 """
@@ -388,12 +389,12 @@ def relations(rows: list[dict], config: AggregateConfig, heaviest: int = 5) -> d
                 if len(evidence) == config.evidence:
                     break
             cells.append({"holder": holder, "object": obj, "score": round(score, 4), "level": level(score),
-                          "n": len(rs), "documents": len(docs),
+                          "n": len(rs), "documents": len(docs), "scored": len(rs) >= config.min_passages,
                           "interval": [round(float(np.percentile(draws, 2.5)), 4),
                                        round(float(np.percentile(draws, 97.5)), 4)] if draws else [None, None],
                           "negative_mass": round(float((w * np.clip(-v, 0, None)).sum()), 4),
                           "evidence": evidence})
-        weighing = sorted((c for c in cells if c["negative_mass"] > 0),
+        weighing = sorted((c for c in cells if c["scored"] and c["negative_mass"] > 0),
                           key=lambda c: (-c["negative_mass"], c["score"], c["holder"], c["object"]))
         out[d] = {"cells": cells, "heaviest": [{k: c[k] for k in ("holder", "object", "score", "n", "documents",
                                                                     "negative_mass")} for c in weighing[:heaviest]]}

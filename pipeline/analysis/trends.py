@@ -64,8 +64,8 @@ def tables(reports: dict[str, dict]) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
     return states, dims, periods
 
 
-RELATION_COLUMNS = ["period", "dimension", "holder", "object", "score", "level", "n", "documents", "interval_lo",
-                    "interval_hi", "negative_mass", "heaviest_rank", "passages"]
+RELATION_COLUMNS = ["period", "dimension", "holder", "object", "score", "level", "n", "documents", "scored",
+                    "interval_lo", "interval_hi", "negative_mass", "heaviest_rank", "passages"]
 
 
 def relations_table(reports: dict[str, dict]) -> pd.DataFrame:
@@ -78,7 +78,7 @@ def relations_table(reports: dict[str, dict]) -> pd.DataFrame:
             for c in rel["cells"]:
                 rows.append({"period": period, "dimension": d, "holder": c["holder"], "object": c["object"],
                              "score": c["score"], "level": c["level"], "n": c["n"], "documents": c["documents"],
-                             "interval_lo": c["interval"][0], "interval_hi": c["interval"][1],
+                             "scored": c["scored"], "interval_lo": c["interval"][0], "interval_hi": c["interval"][1],
                              "negative_mass": c["negative_mass"], "heaviest_rank": rank.get((c["holder"], c["object"])),
                              "passages": " ".join(e["passage_id"] for e in c["evidence"])})
     frame = pd.DataFrame(rows, columns=RELATION_COLUMNS)
@@ -88,7 +88,8 @@ def relations_table(reports: dict[str, dict]) -> pd.DataFrame:
 
 def plot_relations(reports: dict[str, dict], period: str, out: Path) -> list[Path]:
     """One heatmap per dimension for `period`: rows the holder, columns the object, coloured by the mean
-    stance (−2 red … +2 green), n in each cell, empty where there is no evidence; PNG and SVG."""
+    stance (−2 red … +2 green) where the cell is scored, n in each cell (in brackets and uncoloured where
+    too few tags to score), empty where there is no evidence; PNG and SVG."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -105,11 +106,12 @@ def plot_relations(reports: dict[str, dict], period: str, out: Path) -> list[Pat
         counts = {}
         for c in rel.get(d, {}).get("cells", []):
             i, j = codes.index(c["holder"]), codes.index(c["object"])
-            grid[i, j] = c["score"]
-            counts[(i, j)] = c["n"]
+            if c.get("scored", True):
+                grid[i, j] = c["score"]
+            counts[(i, j)] = str(c["n"]) if c.get("scored", True) else f"({c['n']})"
         image = ax.imshow(np.ma.masked_invalid(grid), cmap="RdYlGn", vmin=-2, vmax=2)
         for (i, j), n in counts.items():
-            ax.text(j, i, str(n), ha="center", va="center", fontsize=7)
+            ax.text(j, i, n, ha="center", va="center", fontsize=7, color="#333" if n[0] != "(" else "#999")
         ax.set_xticks(range(len(codes)), codes, rotation=90, fontsize=8)
         ax.set_yticks(range(len(codes)), codes, fontsize=8)
         ax.set_xlabel("towards (object)")

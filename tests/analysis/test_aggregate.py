@@ -204,3 +204,64 @@ def test_cell_counting_gives_the_same_state_scores(spec, seed):
                 assert got[di, si] == pytest.approx(expected[d][s]["score"], abs=1e-12)
             else:
                 assert counts[di, si] == 0
+
+
+# -- whom a stance is about (codebook §3a): the verdict reads the SCO, the relations matrix the rest ----------
+
+def towards(rows: list[dict], obj: str) -> list[dict]:
+    """The same tags, about another member (mentioning it, so the passages are in scope)."""
+    return [{**r, "object": obj, "relevant": False, "mention_states": sorted({r["state"], obj})} for r in rows]
+
+
+def test_the_verdict_reads_stances_towards_the_sco_and_the_rivalry_goes_to_the_relations_matrix():
+    # Pakistan values the SCO (+2) while quarrelling with India (−2), as the study reads it
+    rows = case({"CHN": 2, "PAK": 2, "RUS": 1, "KAZ": 1, "UZB": 1, "TJK": 1, "KGZ": 1, "IND": -1})
+    rows += towards(tags("PAK", "identity", -2, n=12, docs=4), "IND") + towards(tags("IND", "identity", -2, n=5), "PAK")
+    rows += towards(tags("CHN", "identity", 2, n=4), "RUS") + towards(tags("RUS", "identity", 2, n=2), "CHN")
+    report = by_period(rows, AggregateConfig(bootstrap=50), by="all")["all"]
+    assert report["dimensions"]["identity"]["states"]["PAK"]["level"] == "positive"
+    assert report["verdict"] == "multi-track"
+    rel = report["relations"]["identity"]
+    cells = {(c["holder"], c["object"]): c for c in rel["cells"]}
+    assert cells[("PAK", "IND")]["score"] == -2 and cells[("PAK", "IND")]["n"] == 12
+    assert cells[("PAK", "IND")]["documents"] == 4 and len(cells[("PAK", "IND")]["evidence"]) == 5
+    assert cells[("CHN", "RUS")]["score"] == 2 and cells[("CHN", "RUS")]["scored"]
+    assert not cells[("RUS", "CHN")]["scored"]  # 2 tags: reported, not scored
+    assert [(h["holder"], h["object"]) for h in rel["heaviest"]] == [("PAK", "IND"), ("IND", "PAK")]
+    assert rel["heaviest"][0]["negative_mass"] == pytest.approx(12 * 0.9 * 2)
+    # the sensitivity option lets the rivalry into the SCO scores, and Pakistan reads negative then
+    mixed = by_period(rows, AggregateConfig(bootstrap=50, dyadic_in_sco=True), by="all")["all"]
+    assert mixed["dimensions"]["identity"]["states"]["PAK"]["score"] < 0
+    assert mixed["config"]["dyadic_in_sco"] is True and report["config"]["dyadic_in_sco"] is False
+
+
+def test_dyads_count_only_when_both_states_are_members():
+    rows = towards(tags("IND", "interest", -2, n=4, year=2015), "PAK")  # before either joined
+    rows += towards(tags("IND", "interest", -1, n=4, year=2019), "PAK")
+    rows += towards(tags("IRN", "interest", -2, n=4, year=2019), "PAK")  # Iran joined in 2023
+    per_year = by_period(rows + case({"CHN": 2, "RUS": 2, "KAZ": 2}), AggregateConfig(bootstrap=20))
+    assert [(c["holder"], c["object"], c["score"]) for c in per_year["2019"]["relations"]["interest"]["cells"]] == \
+        [("IND", "PAK", -1.0)]
+    assert "2015" not in per_year or not per_year["2015"]["relations"]["interest"]["cells"]
+
+
+def test_trends_write_the_relations_table_heatmaps_and_the_matrix_in_the_report(tmp_path):
+    import pandas as pd
+
+    from pipeline.analysis.trends import write_all
+
+    rows = case({"CHN": 2, "PAK": 2, "RUS": 1, "KAZ": 1, "IND": -1})
+    rows += towards(tags("PAK", "identity", -2, n=6), "IND") + towards(tags("IND", "interest", -1, n=3), "PAK")
+    config = AggregateConfig(bootstrap=20)
+    reports = {**by_period(rows, config), "all years": by_period(rows, config, by="all")["all"]}
+    written = write_all(reports, tmp_path, "csv")
+    table = pd.read_csv(tmp_path / "relations.csv")
+    overall = table[table["period"] == "all years"].set_index(["dimension", "holder", "object"])
+    assert overall.loc[("identity", "PAK", "IND"), "score"] == -2 and overall.loc[("identity", "PAK", "IND"), "n"] == 6
+    assert overall.loc[("identity", "PAK", "IND"), "heaviest_rank"] == 1
+    assert len(overall.loc[("identity", "PAK", "IND"), "passages"].split()) == 5
+    assert [p.name for p in written["relations"]] == ["relations.png", "relations.svg"]
+    assert all(p.stat().st_size > 1000 for p in written["relations"])
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "href='#rel-identity-PAK-IND'" in page and "id='rel-identity-PAK-IND'" in page
+    assert "Weighing most on divergence: PAK → IND" in page

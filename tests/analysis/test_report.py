@@ -37,6 +37,10 @@ def check_shape(a: dict) -> None:
     assert a["verdict"] in ("same-track", "multi-track", "derailed", None)
     assert isinstance(a["verdict_probability"], float)
     assert set(a["dimensions"]) == {"interest", "identity", "policy"}
+    assert set(a["relations"]) == {"interest", "identity", "policy"}  # codebook §3a: members towards members
+    for rel in a["relations"].values():
+        for c in rel["cells"]:
+            assert c["holder"] != c["object"] and c["object"] != "SCO" and c["n"] >= 1 and c["evidence"]
     for d in a["dimensions"].values():
         assert d["tendency"] in ("consistent", "diverse", "polarised", None)
         assert isinstance(d["dispersion"], dict) and isinstance(d["polarisation"], dict)

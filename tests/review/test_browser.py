@@ -141,6 +141,13 @@ def test_three_passages_reviewed_by_keyboard_and_a_script_does_not_run(served, p
     page.keyboard.press("Enter")
     page.keyboard.press("3")  # its stance -> negative,
     page.keyboard.press("d")  # its dimension: interest -> identity, area reset to the first of identity
+    page.keyboard.press("o")  # its object: SCO -> the first other state the passage names (codebook §3a)
+    import json
+
+    objects = [o for o in json.loads(page.query_selector("#data").text_content())["objects"] if o != "CHN"]
+    assert objects[0] == "SCO" and len(objects) >= 2
+    page.wait_for_function("o => [...document.querySelectorAll('#tags tbody tr.selected td')]"
+                           ".some(td => td.textContent === o)", arg=objects[1], timeout=5000)
     for _ in range(5):  # back up to the first remaining tag: stance -> limited
         page.keyboard.press("k")
     page.keyboard.press("2")
@@ -156,7 +163,8 @@ def test_three_passages_reviewed_by_keyboard_and_a_script_does_not_run(served, p
     assert effective[first]["answer"] == rv.normalise(
         [{k: t[k] for k in ("state", "dimension", "area", "stance")} for t in predicted[first]])
     shown = [{k: t[k] for k in ("state", "dimension", "area", "stance")} for t in predicted[second]]
-    expected = shown[1:] + [{"state": "CHN", "dimension": "identity", "area": "membership", "stance": "negative"}]
+    expected = shown[1:] + [{"state": "CHN", "object": objects[1], "dimension": "identity", "area": "membership",
+                             "stance": "negative"}]
     expected[0] = {**expected[0], "stance": "limited"}  # the first tag left (China if it is the only one)
     assert effective[second]["answer"] == rv.normalise(expected)
     assert effective[third]["irrelevant"] and effective[third]["answer"] == []
