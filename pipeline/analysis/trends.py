@@ -111,7 +111,9 @@ def plot_relations(reports: dict[str, dict], period: str, out: Path) -> list[Pat
             counts[(i, j)] = str(c["n"]) if c.get("scored", True) else f"({c['n']})"
         image = ax.imshow(np.ma.masked_invalid(grid), cmap="RdYlGn", vmin=-2, vmax=2)
         for (i, j), n in counts.items():
-            ax.text(j, i, n, ha="center", va="center", fontsize=7, color="#333" if n[0] != "(" else "#999")
+            dark = not np.isnan(grid[i, j]) and abs(grid[i, j]) > 1.3
+            ax.text(j, i, n, ha="center", va="center", fontsize=7,
+                    color="#999" if n[0] == "(" else "white" if dark else "#222")
         ax.set_xticks(range(len(codes)), codes, rotation=90, fontsize=8)
         ax.set_yticks(range(len(codes)), codes, fontsize=8)
         ax.set_xlabel("towards (object)")

@@ -352,8 +352,9 @@ def agreement(store, overlap: float = 0.0) -> dict:
     """Krippendorff's alpha per dimension on the passages two or more reviewers answered independently
     (their blind threads), and the disagreements waiting for adjudication.
 
-    Units are (passage, member state) pairs that any reviewer tagged on the passage. A reviewer's value for
-    a unit on a dimension is the stance they gave the state on it, or `absent` (no tag on that dimension,
+    Units are (passage, member state, object) triples that any reviewer tagged on the passage (the object: SCO
+    or another member, codebook §3a). A reviewer's value for a unit on a dimension is the stance they gave the
+    state towards that object on it, or `absent` (no tag on that dimension,
     or the passage marked irrelevant): alpha nominal over those categories. Alpha ordinal is computed on
     the units where both gave a stance (positive 2, limited 1, negative −1, opposed −2)."""
     import krippendorff
@@ -377,8 +378,8 @@ def agreement(store, overlap: float = 0.0) -> dict:
     for dim in DIMENSIONS:
         nominal, ordinal = [], []
         for _, answers in sorted(coded.items()):
-            states = sorted({t["state"] for a in answers.values() for t in a["answer"]})
-            for s in states:
+            units = sorted({(t["state"], t.get("object") or SCO) for a in answers.values() for t in a["answer"]})
+            for s, obj in units:
                 row_n, row_o = [], []
                 for name in reviewers:
                     a = answers.get(name)
@@ -386,8 +387,8 @@ def agreement(store, overlap: float = 0.0) -> dict:
                         row_n.append(np.nan)
                         row_o.append(np.nan)
                         continue
-                    stance = next((t["stance"] for t in a["answer"] if t["state"] == s and t["dimension"] == dim),
-                                  "absent")
+                    stance = next((t["stance"] for t in a["answer"] if t["state"] == s and t["dimension"] == dim
+                                   and (t.get("object") or SCO) == obj), "absent")
                     row_n.append(categories.index(stance))
                     value = STANCE_VALUE.get(stance) if stance != "absent" else None
                     row_o.append(np.nan if value is None else value)

@@ -11,7 +11,8 @@ Whom a stance is about (codebook §3a): `agreement/objects/second-reading.jsonl`
 of the object of each label of a sample of spans (the annotator saw the text and the labels' state,
 dimension and stance, not their objects). Reported: exact agreement of the object sets per (span, state,
 dimension), and raw agreement and Cohen's kappa on whether the label is about the SCO only or (also) about
-another member.
+another member. Spans to which the later pass of friendly dyads added labels are left out (the blind reader
+was shown the labels as they were before it).
 
     python -m pipeline.tagging.agreement            # prints Markdown, writes models/agreement.json and .md
 """
@@ -95,8 +96,8 @@ def object_agreement(first: list[Span], path: Path) -> dict | None:
             continue
         r = json.loads(line)
         span = by_span.get((r["doc_id"], r["start"], r["end"]))
-        if span is None:
-            continue
+        if span is None or "codebook v2 dyads" in str(span.extra.get("revised", "")):
+            continue  # the second pass added dyads the blind reader was never shown: not comparable
         annotators.add(r["annotator"])
         for unit in r["objects"]:
             key = (unit["state"], unit["dimension"])

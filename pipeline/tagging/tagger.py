@@ -53,15 +53,16 @@ from pipeline.tagging.objects import ObjectReader
 # with a clear message (2: vectorised character n-grams, words segmented once per passage; 3: passage cue
 # counts computed once per passage; 4: one plain cue alternation, the longest cue wins; 5: sentence vectors,
 # the analytic vocabulary, dimension terms, candidates by document type, thresholds per language; 6: more
-# refusal verbs in the analytic vocabulary — 不参加, "declined to take part", "не примет участия" …).
-FEATURES_VERSION = 7
+# refusal verbs in the analytic vocabulary — 不参加, "declined to take part", "не примет участия" …; 7: the
+# object reader (codebook §3a); 8: "SCO membership" no longer reads as the collective "SCO members").
+FEATURES_VERSION = 8
 # One-character markers, so that character n-grams across the marker ("Ⓣ 拒绝", "Ⓣ refused") tie
 # cues to the target state and not to the others.
 TARGET, OTHER = " Ⓣ ", " Ⓞ "
 # Collective subjects: every member (in that year) is a candidate when a passage speaks of them all.
 COLLECTIVE = {
     "zh": re.compile(r"各成员国|成员国元首|所有成员国|全体成员国|成员国领导人|成员国外长|成员国之间|八国|九国|十国"),
-    "en": re.compile(r"member (?:states|countries|nations)|all (?:the )?members|SCO members|heads of state of the",
+    "en": re.compile(r"member (?:states|countries|nations)|all (?:the )?members\b|SCO members\b|heads of state of the",
                      re.I),
     "ru": re.compile(r"государств[а-я]*-член|стран[а-я]* ШОС|стран[а-я]*-участниц|член[а-я]* ШОС|лидер[а-я]* ШОС",
                      re.I),
