@@ -365,14 +365,16 @@ def analyze(obj: Ctx, paths, doc_type, lang, state, date, title, licence, keep, 
               help="Output folder (default: <home>/trends).")
 @click.option("--bootstrap", type=click.IntRange(0, 100000), help="Bootstrap replicates (default 500).")
 @click.option("--seed", type=int, help="Bootstrap seed (default 0).")
+@click.option("--pooling", type=click.Choice(["time", "none"]),
+              help="Yearly estimates borrowing strength across years (time, the default) or each year on its own.")
 @_config_option
 @click.option("--force", is_flag=True, help="Rewrite the outputs even when nothing changed since the last ones.")
 @click.pass_obj
-def trends(obj: Ctx, by, year_from, year_to, fmt, out, bootstrap, seed, config_file, force):
+def trends(obj: Ctx, by, year_from, year_to, fmt, out, bootstrap, seed, pooling, config_file, force):
     """Trend tables (states, dimensions, periods), PNG figures and an HTML report from the store's tags."""
     from pipeline import jobs
 
-    settings = obj.configured(config_file, bootstrap=bootstrap, seed=seed)
+    settings = obj.configured(config_file, bootstrap=bootstrap, seed=seed, pooling=pooling)
     result = jobs.run_trends(obj.store, settings, out, fmt, by, _years(year_from, year_to), force=force)
     click.echo(jobs.trends_text(result))
 

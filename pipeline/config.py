@@ -48,6 +48,11 @@ class AggregateConfig:
     # codebook §3a: the verdict reads stances towards the SCO; true lets stances towards other members also
     # enter the state scores (a sensitivity analysis; the relations matrix is reported either way)
     dyadic_in_sco: bool = False
+    # yearly estimates (analysis/pooling.py): "time" borrows strength across years (a local-level model), "none"
+    # estimates each year on its own; a state enters a year's pooled verdict while its posterior sd there is at
+    # most max_sd
+    pooling: str = "time"
+    max_sd: float = 0.6
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -57,6 +62,8 @@ class AggregateConfig:
         config = replace(self, **{k: v for k, v in changes.items() if v is not None})
         if config.scope not in ("relevant", "all"):
             raise ConfigError(f"scope must be 'relevant' or 'all', not {config.scope!r}")
+        if config.pooling not in ("time", "none"):
+            raise ConfigError(f"pooling must be 'time' or 'none', not {config.pooling!r}")
         return config
 
     @classmethod

@@ -208,7 +208,8 @@ def classify(lines, settings: Settings):
 # -- trends ----------------------------------------------------------------------------------------------
 
 # Bumped when the report's content changes for the same data (so a cached report is rewritten).
-REPORT_VERSION = 2  # 2: undated documents count (all years) and have a row of their own
+REPORT_VERSION = 3  # 2: undated documents count (all years) and have a row of their own; 3: objects, relations,
+# pooled yearly estimates
 
 
 @dataclass
@@ -265,8 +266,9 @@ def run_trends(store: Store, settings: Settings, out=None, fmt: str = "csv", by:
     overall = by_period(rows, config, by="all", years=years)["all"]
     written = write_all({**reports, **({"all years": overall} if by != "all" else {})}, out, fmt,
                         consistency_sd=config.consistency_sd)
-    summary = {"model": card["version"],
-               "periods": {p: {k: r[k] for k in ("verdict", "verdict_probability", "documents", "tags")}
+    summary = {"model": card["version"], "pooling": config.pooling if by == "year" else "none",
+               "periods": {p: {**{k: r[k] for k in ("verdict", "verdict_probability", "documents", "tags")},
+                               "unpooled_verdict": (r.get("unpooled") or r)["verdict"]}
                            for p, r in reports.items()},
                "overall": {"line": verdict_line(overall), "verdict": overall["verdict"],
                            "verdict_probability": overall["verdict_probability"]},
@@ -292,13 +294,17 @@ def trends_text(result: TrendsResult) -> str:
     lines = [f"trend tables, figures and report in {result.out}"
              + (" (unchanged: nothing new since they were written)" if result.cached else "") + ":"]
     lines += [f"  {p.name}" for p in result.files]
-    lines.append("verdict by year (bootstrap probability; documents, stance tags):")
+    pooled = result.summary.get("pooling", "none") == "time"
+    lines.append("verdict by year (" + ("probability pooled across years" if pooled else "bootstrap probability")
+                 + "; documents, stance tags" + ("; the year's own estimate" if pooled else "") + "):")
     for period, rep in result.summary["periods"].items():
         if period == UNDATED:
             continue  # the warning below says it
         v = rep["verdict"] or "no verdict"
+        own = rep.get("unpooled_verdict", "-") or "no verdict"
         lines.append(f"  {period}: {v:<12} {rep['verdict_probability']:.2f}  ({rep['documents']} documents, "
-                     f"{rep['tags']} tags)" + ("  — too little evidence" if rep["verdict"] is None else ""))
+                     f"{rep['tags']} tags" + (f"; own: {own}" if pooled else "") + ")"
+                     + ("  — too little evidence" if rep["verdict"] is None else ""))
     warning = undated_line(result.summary.get("undated"))
     if warning:
         lines.append(warning)

@@ -418,7 +418,8 @@ def by_period(rows: list[dict], config: AggregateConfig | None = None, by: str =
     in_years = [r for r in rows if not years or (r["year"] is not None and years[0] <= r["year"] <= years[1])]
     chosen = select(in_years, config)
     if by == "all":
-        return {"all": {**analyse(chosen, config), "reported_apart": reported_apart(in_years, config),
+        return {"all": {**analyse(chosen, config), "languages": languages(chosen),
+                        "reported_apart": reported_apart(in_years, config),
                         "relations": relations(in_years, config),
                         "undated": {**undated_counts(rows, config), "counted": not years}}}
     groups: dict[int, list[dict]] = defaultdict(list)
@@ -431,12 +432,57 @@ def by_period(rows: list[dict], config: AggregateConfig | None = None, by: str =
     out = {str(y): {**analyse(groups[y], config), "reported_apart": reported_apart(apart[y], config),
                     "relations": relations(apart[y], config)}
            for y in sorted(groups)}
+    out = with_pooling(out, chosen, config, years)
+    by_year: dict[str, list[dict]] = defaultdict(list)
+    for r in chosen:
+        by_year[UNDATED if r["year"] is None else str(r["year"])].append(r)
+    for period, rep in out.items():  # what each period rests on, by language
+        rep["languages"] = languages(by_year.get(period, []))
     undated = [r for r in chosen if r["year"] is None]
     if undated:
         out[UNDATED] = {**_without_verdict(analyse(undated, config)),
                         "reported_apart": reported_apart(apart[None], config),
                         "relations": relations(apart[None], config)}
     return out
+
+
+NO_TAGS_NOTE = "no stance tags this year"
+
+
+def languages(rows: list[dict]) -> dict[str, dict[str, int]]:
+    """language -> {documents, tags} of stance tag rows."""
+    out: dict[str, dict] = {}
+    for r in rows:
+        entry = out.setdefault(r.get("lang") or "?", {"documents": set(), "tags": 0})
+        entry["documents"].add(r["doc_id"])
+        entry["tags"] += 1
+    return {lang: {"documents": len(v["documents"]), "tags": v["tags"]} for lang, v in sorted(out.items())}
+
+
+def with_pooling(out: dict[str, dict], chosen: list[dict], config: AggregateConfig,
+                 years: tuple[int, int] | None) -> dict[str, dict]:
+    """The yearly reports with the pooled estimate (`pooling.pooled_reports`) of every year from 2001 (or
+    `years`) to the last year with tags: each report keeps its own estimate under "unpooled" and gets
+    "pooled"; its verdict, probability and distribution are those of `config.pooling`."""
+    from pipeline.analysis.pooling import pooled_reports
+
+    pooled = pooled_reports(chosen, config, *(years or (None, None))) if config.pooling == "time" else {}
+    merged: dict[str, dict] = {}
+    for year in sorted({*out, *pooled}, key=lambda p: (not p.isdigit(), p)):
+        rep = out.get(year) or {**analyse([], config), "evidence_note": NO_TAGS_NOTE,
+                                "reported_apart": {}, "relations": relations([], config)}
+        own = {k: rep[k] for k in ("verdict", "verdict_probability", "verdict_distribution", "evidence_note")}
+        if year in pooled:
+            p = pooled[year]
+            rep = {**rep, "unpooled": own, "pooled": p, "verdict": p["verdict"],
+                   "verdict_probability": p["verdict_probability"], "verdict_distribution": p["verdict_distribution"],
+                   "evidence_note": None if p["verdict"] else
+                   f"not enough evidence for a verdict, even pooled across years: a dimension has fewer than "
+                   f"{config.min_states} states estimated within sd {config.max_sd}"}
+        else:
+            rep = {**rep, "unpooled": own}
+        merged[year] = rep
+    return merged
 
 
 def _without_verdict(report: dict) -> dict:

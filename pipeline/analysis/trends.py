@@ -25,42 +25,77 @@ LEVEL_TICKS = {-2: "opposed (−2)", -1: "negative (−1)", 0: "0", 1: "limited 
 VERDICT_COLOURS = {"same-track": "#2e7d32", "multi-track": "#f9a825", "derailed": "#c62828", None: "#9e9e9e"}
 
 
+STATE_COLUMNS = ["period", "state", "state_name", "dimension", "score", "level", "n", "documents", "interval_lo",
+                 "interval_hi", "scored", "pooled_mean", "pooled_level", "pooled_sd", "pooled_lo90", "pooled_hi90",
+                 "pooled_lo95", "pooled_hi95", "pooled_estimated"]
+DIMENSION_COLUMNS = ["period", "dimension", "tendency", "tendency_probability", "scored_states", "sd", "leik",
+                     "agreement_a", "tastle_wierman", "esteban_ray", "camp_rule", "bimodality", "note",
+                     "pooled_tendency", "pooled_tendency_probability", "pooled_states", "pooled_q"]
+PERIOD_COLUMNS = ["period", "verdict", "verdict_probability", "documents", "tags", "estimate", "p_same_track",
+                  "p_multi_track", "p_derailed", "p_no_verdict", "unpooled_verdict", "unpooled_verdict_probability",
+                  "documents_zh", "documents_en", "documents_ru", "tags_zh", "tags_en", "tags_ru", "reported_apart",
+                  "note"]
+
+
 def tables(reports: dict[str, dict]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(states, dimensions, periods) tables from {period: report}."""
+    """(states, dimensions, periods) tables from {period: report}. With pooling, each row carries the pooled
+    estimate beside the year's own (unpooled) one, and `verdict`/`verdict_probability` are those of the
+    estimate chosen (`estimate`: pooled or unpooled)."""
+    from pipeline.analysis.aggregate import level
+
     srows, drows, prows = [], [], []
     for period, rep in reports.items():
         apart = rep.get("reported_apart") or {}
+        pooled = rep.get("pooled")
+        own = rep.get("unpooled") or rep
+        dist = rep.get("verdict_distribution") or {}
+        langs = rep.get("languages") or {}
         prows.append({"period": period, "verdict": rep["verdict"], "verdict_probability": rep["verdict_probability"],
                       "documents": rep["documents"], "tags": rep["tags"],
+                      "estimate": "pooled" if pooled else "unpooled",
+                      "p_same_track": dist.get("same-track", 0.0), "p_multi_track": dist.get("multi-track", 0.0),
+                      "p_derailed": dist.get("derailed", 0.0), "p_no_verdict": dist.get("None", 0.0),
+                      "unpooled_verdict": own["verdict"], "unpooled_verdict_probability": own["verdict_probability"],
+                      **{f"documents_{lang}": langs.get(lang, {}).get("documents", 0) for lang in ("zh", "en", "ru")},
+                      **{f"tags_{lang}": langs.get(lang, {}).get("tags", 0) for lang in ("zh", "en", "ru")},
                       "reported_apart": "; ".join(f"{s} {v['n']} ({v['reason']})" for s, v in sorted(apart.items())),
                       "note": rep["evidence_note"] or ""})
         if period == UNDATED:
             continue  # no tendency, no scores of a period: the evidence is in the HTML report
         for d in DIMENSIONS:
             dim = rep["dimensions"][d]
+            pdim = (pooled or {}).get("dimensions", {}).get(d, {})
             disp, pol = dim["dispersion"], dim["polarisation"]
             drows.append({"period": period, "dimension": d, "tendency": dim["tendency"],
                           "tendency_probability": dim["tendency_probability"],
                           "scored_states": len(dim["states"]), "sd": disp.get("sd"), "leik": disp.get("leik"),
                           "agreement_a": disp.get("agreement_a"), "tastle_wierman": disp.get("tastle_wierman"),
                           "esteban_ray": pol.get("esteban_ray"), "camp_rule": pol.get("holds"),
-                          "bimodality": pol.get("bimodality"), "note": dim.get("reason", "")})
-            for s, v in dim["states"].items():
+                          "bimodality": pol.get("bimodality"), "note": dim.get("reason", ""),
+                          "pooled_tendency": pdim.get("tendency"),
+                          "pooled_tendency_probability": pdim.get("tendency_probability"),
+                          "pooled_states": len(pdim.get("states", {})) if pdim else None, "pooled_q": pdim.get("q")})
+            estimates = {**pdim.get("not_estimated", {}), **pdim.get("states", {})}
+            for s in sorted(set(dim["states"]) | set(dim["not_scored"]) | set(estimates)):
+                v = dim["states"].get(s) or dim["not_scored"].get(s) or {}
+                e = estimates.get(s) or {}
+                scored = s in dim["states"]
                 srows.append({"period": period, "state": s, "state_name": MEMBERS[s].name_en, "dimension": d,
-                              "score": v["score"], "level": v["level"], "n": v["n"], "documents": v["documents"],
-                              "interval_lo": v["interval"][0], "interval_hi": v["interval"][1], "scored": True})
-            for s, v in dim["not_scored"].items():
-                srows.append({"period": period, "state": s, "state_name": MEMBERS[s].name_en, "dimension": d,
-                              "score": None, "level": None, "n": v["n"], "documents": None, "interval_lo": None,
-                              "interval_hi": None, "scored": False})
-    states = pd.DataFrame(srows, columns=["period", "state", "state_name", "dimension", "score", "level", "n",
-                                          "documents", "interval_lo", "interval_hi", "scored"])
+                              "score": v.get("score") if scored else None, "level": v.get("level") if scored else None,
+                              "n": v.get("n", 0), "documents": v.get("documents") if scored else None,
+                              "interval_lo": v["interval"][0] if scored else None,
+                              "interval_hi": v["interval"][1] if scored else None, "scored": scored,
+                              "pooled_mean": e.get("mean"), "pooled_level": level(e["mean"]) if e else None,
+                              "pooled_sd": e.get("sd"),
+                              "pooled_lo90": e["interval90"][0] if e else None,
+                              "pooled_hi90": e["interval90"][1] if e else None,
+                              "pooled_lo95": e["interval95"][0] if e else None,
+                              "pooled_hi95": e["interval95"][1] if e else None,
+                              "pooled_estimated": s in pdim.get("states", {}) if pdim else None})
+    states = pd.DataFrame(srows, columns=STATE_COLUMNS)
     states["documents"] = states["documents"].astype("Int64")
-    dims = pd.DataFrame(drows, columns=["period", "dimension", "tendency", "tendency_probability", "scored_states",
-                                        "sd", "leik", "agreement_a", "tastle_wierman", "esteban_ray", "camp_rule",
-                                        "bimodality", "note"])
-    periods = pd.DataFrame(prows, columns=["period", "verdict", "verdict_probability", "documents", "tags",
-                                           "reported_apart", "note"])
+    dims = pd.DataFrame(drows, columns=DIMENSION_COLUMNS)
+    periods = pd.DataFrame(prows, columns=PERIOD_COLUMNS)
     return states, dims, periods
 
 

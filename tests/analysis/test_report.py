@@ -155,3 +155,20 @@ def test_analyze_single_state_corpus_says_not_enough_evidence(tmp_path):
     check_shape(a)
     assert a["verdict"] is None and "not enough evidence" in a["evidence_note"]
     assert {s for d in a["dimensions"].values() for s in d["states"]} <= {"CHN"}
+
+
+def test_pooled_and_unpooled_estimates_side_by_side_and_pooling_none():
+    rows = reports()[1]
+    pooled = by_period(rows, AggregateConfig(bootstrap=30))
+    states, dims, periods = tables(pooled)
+    assert set(periods["estimate"]) == {"pooled"}
+    assert (periods[["p_same_track", "p_multi_track", "p_derailed", "p_no_verdict"]].sum(axis=1).round(6) == 1).all()
+    y19 = states[(states["period"] == "2019") & (states["dimension"] == "identity")].set_index("state")
+    assert (y19["pooled_lo90"] <= y19["pooled_mean"]).all() and (y19["pooled_mean"] <= y19["pooled_hi90"]).all()
+    assert y19.loc["CHN", "score"] == 2 and abs(y19.loc["CHN", "pooled_mean"] - 2) < 0.5
+    assert set(dims["pooled_tendency"].dropna()) <= {"consistent", "diverse", "polarised"}
+    own = by_period(rows, AggregateConfig(bootstrap=30, pooling="none"))
+    _, _, unpooled = tables(own)
+    assert set(unpooled["estimate"]) == {"unpooled"}
+    assert list(unpooled["verdict"].fillna("none")) == list(unpooled["unpooled_verdict"].fillna("none"))
+    assert list(unpooled["verdict"].fillna("none")) == ["multi-track", "same-track", "none"]

@@ -1087,7 +1087,7 @@ def test_normalise_width_is_idempotent_and_keeps_lines(text: str, lang: str | No
 
 # --------------------------------------------------------------------------- the real corpus
 
-FOLDER_LANG = {"xwlb-sco": "zh", "xi-speeches-2020": "zh", "1tv-news-sco-ru": "ru"}
+FOLDER_LANG = {"xwlb-sco": "zh", "xwlb-sco-2012-2022": "zh", "xi-speeches-2020": "zh", "1tv-news-sco-ru": "ru"}
 MOJIBAKE_SIGNATURE = re.compile("[ÂÃÐÑâ][\u0080-\u00bf\u0152-\u02dc\u2013-\u2122]")
 
 
