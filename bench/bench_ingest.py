@@ -7,7 +7,7 @@ encoded), and its ratio to raw jieba on the same text; the peak memory (RSS) of 
 the whole bundled corpus into a fresh store; and with `--full-run`, the time of a first `scotrack run
 --no-prefect` on the bundled corpus in a fresh home and of a second one with nothing new.
 
-    .venv/bin/python bench/bench_ingest.py [--repeat 3] [--no-memory] [--full-run]
+    .venv/bin/python bench/bench_ingest.py [--repeat 3] [--no-memory] [--full-run [--baseline REV]]
 """
 
 from __future__ import annotations
@@ -63,6 +63,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-memory", action="store_true")
     ap.add_argument("--full-run", action="store_true", help="also time `scotrack run --no-prefect` in a fresh home")
+    ap.add_argument("--baseline", metavar="REV",
+                    help="with --full-run: time the same run first on git revision REV (its code, corpus and model, "
+                         "in a temporary worktree), then on this tree, and print the ratio")
     args = ap.parse_args()
 
     items = chinese_items()
@@ -147,13 +150,31 @@ def main() -> None:
               f"peak RSS of the largest process {peak_kb / 1024:.0f} MB")
 
     if args.full_run:
-        with tempfile.TemporaryDirectory() as home:
-            env = {**os.environ, "SCOTRACK_HOME": home}
-            for label in ("first run (fresh home)", "second run (nothing new)"):
-                t = time.perf_counter()
-                subprocess.run([sys.executable, "-m", "pipeline", "run", "--no-prefect"], env=env, check=True,
-                               stdout=subprocess.DEVNULL)
-                print(f"scotrack run --no-prefect, {label}: {time.perf_counter() - t:.1f} s")
+        trees = [("this tree", ROOT)]
+        if args.baseline:
+            base = Path(tempfile.mkdtemp(prefix="scotrack-baseline-"))
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base), args.baseline],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            trees.insert(0, (f"baseline {args.baseline}", base))
+        first = {}
+        try:
+            for name, tree in trees:
+                with tempfile.TemporaryDirectory() as home:
+                    env = {**os.environ, "SCOTRACK_HOME": home, "PYTHONPATH": str(tree)}
+                    for label in ("first run (fresh home)", "second run (nothing new)"):
+                        t = time.perf_counter()
+                        subprocess.run([sys.executable, "-m", "pipeline", "run", "--no-prefect"], env=env, check=True,
+                                       stdout=subprocess.DEVNULL, cwd=tree)
+                        elapsed = time.perf_counter() - t
+                        first.setdefault(name, elapsed)
+                        print(f"{name}: scotrack run --no-prefect, {label}: {elapsed:.1f} s")
+            if args.baseline:
+                base_name = trees[0][0]
+                print(f"first run, this tree / {base_name}: {first['this tree'] / first[base_name]:.2f} x")
+        finally:
+            if args.baseline:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], check=False,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 if __name__ == "__main__":

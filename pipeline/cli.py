@@ -355,8 +355,10 @@ def analyze(obj: Ctx, paths, doc_type, lang, state, date, title, licence, keep, 
 
 
 @cli.command()
-@click.option("--by", type=click.Choice(["year", "all"]), default="year", show_default=True,
-              help="Period of the tables.")
+@click.option("--by", type=click.Choice(["year", "summit", "all"]), default="year", show_default=True,
+              help="Period of the tables: calendar years, from one heads-of-state summit to the next, or all years.")
+@click.option("--window", type=click.IntRange(2, 20),
+              help="Rolling windows of N years (one period per end year), instead of --by.")
 @click.option("--from", "year_from", type=int, help="First year.")
 @click.option("--to", "year_to", type=int, help="Last year.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "xlsx", "md"]), default="csv",
@@ -367,15 +369,19 @@ def analyze(obj: Ctx, paths, doc_type, lang, state, date, title, licence, keep, 
 @click.option("--seed", type=int, help="Bootstrap seed (default 0).")
 @click.option("--pooling", type=click.Choice(["time", "none"]),
               help="Yearly estimates borrowing strength across years (time, the default) or each year on its own.")
+@click.option("--lang", "report_lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the HTML report's labels and state names.")
 @_config_option
 @click.option("--force", is_flag=True, help="Rewrite the outputs even when nothing changed since the last ones.")
 @click.pass_obj
-def trends(obj: Ctx, by, year_from, year_to, fmt, out, bootstrap, seed, pooling, config_file, force):
+def trends(obj: Ctx, by, window, year_from, year_to, fmt, out, bootstrap, seed, pooling, report_lang, config_file,
+           force):
     """Trend tables (states, dimensions, periods), PNG figures and an HTML report from the store's tags."""
     from pipeline import jobs
 
     settings = obj.configured(config_file, bootstrap=bootstrap, seed=seed, pooling=pooling)
-    result = jobs.run_trends(obj.store, settings, out, fmt, by, _years(year_from, year_to), force=force)
+    result = jobs.run_trends(obj.store, settings, out, fmt, "window" if window else by, _years(year_from, year_to),
+                             force=force, lang=report_lang, window=window or 3)
     click.echo(jobs.trends_text(result))
 
 

@@ -242,7 +242,8 @@ def trends_out(settings: Settings, out=None) -> Path:
 
 
 def run_trends(store: Store, settings: Settings, out=None, fmt: str = "csv", by: str = "year",
-               years: tuple[int, int] | None = None, force: bool = False, tag: bool = True) -> TrendsResult:
+               years: tuple[int, int] | None = None, force: bool = False, tag: bool = True,
+               lang: str = "en", window: int = 3) -> TrendsResult:
     """Tag what is new (unless `tag` is false: the caller has just done it), then write the tables, figures
     and HTML report under `out` with the aggregation settings of `settings` — unless the report there was
     made from exactly the same data and settings (see `report_key`), which is then kept."""
@@ -256,17 +257,18 @@ def run_trends(store: Store, settings: Settings, out=None, fmt: str = "csv", by:
     if tag:
         run_tag(store, settings)
     card = models.card(settings.models_dir)
-    key = report_key(store, card["version"], config, by, years, fmt)
+    key = report_key(store, card["version"], config, by if by != "window" else f"window{window}", years,
+                     fmt + ("" if lang == "en" else f"/{lang}"))
     saved = out / "verdicts.json"
     if not force and _current_key(out) == key:
         files = sorted(p for p in out.iterdir() if p.name not in ("report.key",))
         return TrendsResult(out, key, True, files, json.loads(saved.read_text()))
     rows = effective_tags(store, card["version"])  # reviewed passages: the reviewers' tags
-    reports = by_period(rows, config, by=by, years=years)
+    reports = by_period(rows, config, by=by, years=years, window=window)
     overall = by_period(rows, config, by="all", years=years)["all"]
     written = write_all({**reports, **({"all years": overall} if by != "all" else {})}, out, fmt,
-                        consistency_sd=config.consistency_sd)
-    summary = {"model": card["version"], "pooling": config.pooling if by == "year" else "none",
+                        consistency_sd=config.consistency_sd, lang=lang, model=card["version"])
+    summary = {"model": card["version"], "pooling": config.pooling if by == "year" else "none", "by": by,
                "periods": {p: {**{k: r[k] for k in ("verdict", "verdict_probability", "documents", "tags")},
                                "unpooled_verdict": (r.get("unpooled") or r)["verdict"]}
                            for p, r in reports.items()},
@@ -295,7 +297,8 @@ def trends_text(result: TrendsResult) -> str:
              + (" (unchanged: nothing new since they were written)" if result.cached else "") + ":"]
     lines += [f"  {p.name}" for p in result.files]
     pooled = result.summary.get("pooling", "none") == "time"
-    lines.append("verdict by year (" + ("probability pooled across years" if pooled else "bootstrap probability")
+    unit = {"summit": "summit period", "window": "window"}.get(result.summary.get("by", "year"), "year")
+    lines.append(f"verdict by {unit} (" + ("probability pooled across years" if pooled else "bootstrap probability")
                  + "; documents, stance tags" + ("; the year's own estimate" if pooled else "") + "):")
     for period, rep in result.summary["periods"].items():
         if period == UNDATED:

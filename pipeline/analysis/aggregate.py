@@ -408,7 +408,7 @@ def undated_counts(rows: list[dict], config: AggregateConfig) -> dict:
 
 
 def by_period(rows: list[dict], config: AggregateConfig | None = None, by: str = "year",
-              years: tuple[int, int] | None = None) -> dict:
+              years: tuple[int, int] | None = None, window: int = 3) -> dict:
     """Reports per year (by="year") or for all years together (by="all"), from all tag rows of a store.
 
     Undated tags count in the all-years report (unless `years` restricts it) and, by year, make the
@@ -417,6 +417,8 @@ def by_period(rows: list[dict], config: AggregateConfig | None = None, by: str =
     config = config or AggregateConfig()
     in_years = [r for r in rows if not years or (r["year"] is not None and years[0] <= r["year"] <= years[1])]
     chosen = select(in_years, config)
+    if by in ("summit", "window"):
+        return _other_periods(rows, in_years, chosen, config, by, window)
     if by == "all":
         return {"all": {**analyse(chosen, config), "languages": languages(chosen),
                         "reported_apart": reported_apart(in_years, config),
@@ -447,6 +449,34 @@ def by_period(rows: list[dict], config: AggregateConfig | None = None, by: str =
 
 
 NO_TAGS_NOTE = "no stance tags this year"
+
+
+def _other_periods(rows: list[dict], in_years: list[dict], chosen: list[dict], config: AggregateConfig, by: str,
+                   window: int) -> dict[str, dict]:
+    """Reports per summit period (`summits.py`) or per rolling window of `window` years (named "2015–2017",
+    one per end year), each estimated on its own (the pooled model is yearly)."""
+    from pipeline.analysis.summits import summit_period
+
+    def periods_of(r: dict) -> list[str]:
+        if by == "summit":
+            p = summit_period(r.get("date"), r["year"])
+            return [p] if p else []
+        if r["year"] is None:
+            return []
+        return [f"{end - window + 1}–{end}" for end in range(r["year"], r["year"] + window)]
+
+    groups: dict[str, list[dict]] = defaultdict(list)
+    apart: dict[str, list[dict]] = defaultdict(list)
+    for r in chosen:
+        for p in periods_of(r):
+            groups[p].append(r)
+    for r in in_years:
+        for p in periods_of(r):
+            apart[p].append(r)
+    last = max((r["year"] for r in chosen if r["year"] is not None), default=None)
+    keep = sorted(p for p in groups if by == "summit" or last is None or int(p.rsplit("–", 1)[1]) <= last)
+    return {p: {**analyse(groups[p], config), "reported_apart": reported_apart(apart[p], config),
+                "relations": relations(apart[p], config), "languages": languages(groups[p])} for p in keep}
 
 
 def languages(rows: list[dict]) -> dict[str, dict[str, int]]:

@@ -196,7 +196,7 @@ def verdict_draws(fits: dict[str, dict[str, Fit]], year: int, config, max_sd: fl
     that entered each dimension."""
     from pipeline.analysis.aggregate import tendency, verdict_of
 
-    n_draws = next(iter(next(iter(fits.values())).values())).draws.shape[0] if any(fits.values()) else 0
+    n_draws = next((f.draws.shape[0] for per_dim in fits.values() for f in per_dim.values()), 0)
     entered: dict[str, list[str]] = {}
     matrices: dict[str, np.ndarray] = {}
     for d in DIMENSIONS:
@@ -215,7 +215,8 @@ def verdict_draws(fits: dict[str, dict[str, Fit]], year: int, config, max_sd: fl
             rep[d] = tendency(matrices[d][k], config)
             tendencies[d].append(rep[d])
         verdicts.append(verdict_of(rep))
-    return verdicts, tendencies, entered
+    sds = {d: matrices[d].std(axis=1) if matrices[d].shape[1] >= config.min_states else None for d in DIMENSIONS}
+    return verdicts, tendencies, entered, sds
 
 
 def pooled_reports(rows: list[dict], config, first: int | None = None, last: int | None = None) -> dict[str, dict]:
@@ -246,7 +247,7 @@ def pooled_reports(rows: list[dict], config, first: int | None = None, last: int
             c[1].add(r["doc_id"])
     out = {}
     for year in range(first, last + 1):
-        verdicts, tendencies, entered = verdict_draws(fits, year, config, config.max_sd)
+        verdicts, tendencies, entered, sds = verdict_draws(fits, year, config, config.max_sd)
         dist = {v: verdicts.count(v) / len(verdicts) for v in (*VERDICTS, None)} if verdicts else {}
         top = max(VERDICTS, key=lambda v: dist.get(v, 0.0)) if verdicts else None
         top_p = dist.get(top, 0.0) if top else 0.0
@@ -274,7 +275,11 @@ def pooled_reports(rows: list[dict], config, first: int | None = None, last: int
             tdist = {t: tend.count(t) / len(tend) for t in ("consistent", "diverse", "polarised", None)} if tend \
                 else {}
             best = max(("consistent", "diverse", "polarised"), key=lambda t: tdist.get(t, 0.0)) if tend else None
+            sd = sds[d]
             dims[d] = {"states": states, "not_estimated": not_estimated,
+                       "sd": None if sd is None else {"median": round(float(np.median(sd)), 4),
+                                                      "lo90": round(float(np.percentile(sd, 5)), 4),
+                                                      "hi90": round(float(np.percentile(sd, 95)), 4)},
                        "tendency": best if tdist.get(best, 0) > 0 else None,
                        "tendency_probability": round(tdist.get(best, 0.0), 4) if best else 0.0,
                        "tendency_distribution": {str(k): round(v, 4) for k, v in tdist.items() if v},

@@ -298,8 +298,8 @@ def plot_dispersion(dims: pd.DataFrame, periods: pd.DataFrame, consistency_sd: f
 
 
 def write_all(reports: dict[str, dict], out: Path, fmt: str = "csv", consistency_sd: float = 0.5,
-              title: str = "scotrack: SCO track report") -> dict[str, list[Path]]:
-    """Tables in `fmt`, the two PNG figures and report.html under `out`."""
+              title: str | None = None, lang: str = "en", model: str | None = None) -> dict[str, list[Path]]:
+    """Tables in `fmt`, the figures (PNG and SVG) and report.html (labels in `lang`: en or zh) under `out`."""
     states, dims, periods = tables(reports)
     frames = {"states": states, "dimensions": dims, "periods": periods, "relations": relations_table(reports)}
     written = {"tables": write_tables(frames, out, fmt)}
@@ -309,6 +309,14 @@ def write_all(reports: dict[str, dict], out: Path, fmt: str = "csv", consistency
     written["figures"] = [f for f in figures if f is not None]
     written["relations"] = plot_relations(reports, overall, out) if overall else []
     report = out / "report.html"
-    report.write_text(html_report(reports, frames, written["figures"], title), encoding="utf-8")
+    for fig in list(written["figures"]):  # each figure also as SVG, for papers
+        svg = fig.with_suffix(".svg")
+        if fig == out / "state_scores.png":
+            plot_scores(states, svg)
+        elif fig == out / "dispersion_verdict.png":
+            plot_dispersion(dims, periods, consistency_sd, svg)
+        written["figures"].append(svg)
+    report.write_text(html_report(reports, frames, written["figures"], title, lang=lang, model=model),
+                      encoding="utf-8")
     written["report"] = [report]
     return written

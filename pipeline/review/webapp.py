@@ -236,7 +236,7 @@ async def review_page(request: Request) -> Response:
         queue, filters, order, seed = _queue(request)
     except rv.ReviewError as exc:
         return _page(request, "message.html", 400, title="Bad filter", message=str(exc))
-    at = request.query_params.get("at")
+    at = request.query_params.get("at") or request.query_params.get("passage")  # ?passage=ID: the report's links
     pid = at or (queue[0].passage_id if queue else None)
     adjudicate = request.query_params.get("adjudicate") == "1"
     view = _view(store, pid, _reviewer(request), cfg.overlap, adjudicate) if pid else None

@@ -265,3 +265,29 @@ def test_trends_write_the_relations_table_heatmaps_and_the_matrix_in_the_report(
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "href='#rel-identity-PAK-IND'" in page and "id='rel-identity-PAK-IND'" in page
     assert "Weighing most on divergence: PAK → IND" in page
+
+
+# -- periods other than calendar years ------------------------------------------------------------------------
+
+def test_summit_periods_run_from_one_summit_to_the_next():
+    from pipeline.analysis.summits import summit_period
+
+    assert summit_period("2018-06-10", 2018) == "2018-06-10 Qingdao"
+    assert summit_period("2018-06-09", 2018) == "2017-06-09 Astana"
+    assert summit_period("2025-12-31", 2025) == "2025-09-01 Tianjin"
+    assert summit_period("2015", 2015) == "2014-09-12 Dushanbe"  # a year alone: 1 July, before Ufa's summit
+    assert summit_period(None, None) is None and summit_period("2000-01-01", 2000) is None
+    rows = [{**r, "date": "2019-03-01"} for r in case({"CHN": 2, "RUS": 2, "KAZ": 2}, year=2019)]
+    rows += [{**r, "date": "2019-07-01"} for r in case({"CHN": 2, "RUS": 1, "KAZ": -1}, year=2019)]
+    reports = by_period(rows, AggregateConfig(bootstrap=20), by="summit")
+    assert list(reports) == ["2018-06-10 Qingdao", "2019-06-14 Bishkek"]
+    assert reports["2018-06-10 Qingdao"]["verdict"] == "same-track"
+    assert reports["2019-06-14 Bishkek"]["verdict"] == "derailed"  # a camp at +1 and above, one at −1
+
+
+def test_rolling_windows_pool_the_years_they_span():
+    rows = case({"CHN": 2, "RUS": 2, "KAZ": 2}, year=2018) + case({"CHN": 2, "RUS": 1, "KAZ": 2}, year=2020)
+    reports = by_period(rows, AggregateConfig(bootstrap=20), by="window", window=2)
+    assert list(reports) == ["2017–2018", "2018–2019", "2019–2020"]
+    assert reports["2018–2019"]["tags"] == reports["2017–2018"]["tags"] == len(rows) // 2
+    assert reports["2019–2020"]["dimensions"]["identity"]["states"]["RUS"]["score"] == 1

@@ -133,7 +133,8 @@ def test_every_table_format_round_trips(tmp_path, fmt):
                                                                                        "relations"}
     else:
         assert (tmp_path / "periods.md").read_text().startswith("| period | verdict")
-    assert [p.name for p in written["figures"]] == ["state_scores.png", "dispersion_verdict.png"]
+    assert [p.name for p in written["figures"]] == ["state_scores.png", "dispersion_verdict.png", "state_scores.svg",
+                                                    "dispersion_verdict.svg"]
 
 
 def test_report_is_self_contained_escaped_and_links_evidence(tmp_path):
@@ -141,7 +142,12 @@ def test_report_is_self_contained_escaped_and_links_evidence(tmp_path):
     html = write_all(reps, tmp_path, "csv")["report"][0].read_text()
     assert "data:image/png;base64," in html and "<img src='http" not in html
     assert "<script>alert" not in html and "&lt;script&gt;alert" in html
-    assert rows[0]["passage_id"] in html and "href='#evidence'" in html
+    assert rows[0]["passage_id"] in html
+    # the timeline links each year to its evidence, each heatmap cell to its passages, each passage to review
+    for year in ("2019", "2020", "2021"):
+        assert f"href='#y{year}'" in html and f"id='y{year}'" in html
+    assert "href='#e-2019-identity-CHN'" in html and "id='e-2019-identity-CHN'" in html
+    assert "http://127.0.0.1:8765/review?passage=" + rows[0]["passage_id"] in html
 
 
 def test_analyze_single_state_corpus_says_not_enough_evidence(tmp_path):

@@ -75,6 +75,13 @@ def test_the_review_screen_shows_a_passage_in_context_with_mentions_and_keys(app
     assert r.headers["x-frame-options"] == "DENY"
 
 
+def test_the_reports_passage_links_open_that_passage(app_store):
+    client = client_for(app_store)
+    pid = first_pid(app_store, "KAZ")
+    r = client.get("/review?passage=" + pid.replace("#", "%23"))
+    assert r.status_code == 200 and f'"passage_id": "{pid}"' in r.text
+
+
 def test_api_passage_gives_context_prediction_and_revision(app_store):
     client = client_for(app_store)
     pid = first_pid(app_store, "KAZ")
