@@ -30,7 +30,8 @@ STATE_COLUMNS = ["period", "state", "state_name", "dimension", "score", "level",
                  "pooled_lo95", "pooled_hi95", "pooled_estimated"]
 DIMENSION_COLUMNS = ["period", "dimension", "tendency", "tendency_probability", "scored_states", "sd", "leik",
                      "agreement_a", "tastle_wierman", "esteban_ray", "camp_rule", "bimodality", "note",
-                     "pooled_tendency", "pooled_tendency_probability", "pooled_states", "pooled_q"]
+                     "pooled_tendency", "pooled_tendency_probability", "pooled_states", "pooled_q", "pooled_sd",
+                     "pooled_sd_lo90", "pooled_sd_hi90"]
 PERIOD_COLUMNS = ["period", "verdict", "verdict_probability", "documents", "tags", "estimate", "p_same_track",
                   "p_multi_track", "p_derailed", "p_no_verdict", "unpooled_verdict", "unpooled_verdict_probability",
                   "documents_zh", "documents_en", "documents_ru", "tags_zh", "tags_en", "tags_ru", "reported_apart",
@@ -74,7 +75,10 @@ def tables(reports: dict[str, dict]) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
                           "bimodality": pol.get("bimodality"), "note": dim.get("reason", ""),
                           "pooled_tendency": pdim.get("tendency"),
                           "pooled_tendency_probability": pdim.get("tendency_probability"),
-                          "pooled_states": len(pdim.get("states", {})) if pdim else None, "pooled_q": pdim.get("q")})
+                          "pooled_states": len(pdim.get("states", {})) if pdim else None, "pooled_q": pdim.get("q"),
+                          "pooled_sd": (pdim.get("sd") or {}).get("median"),
+                          "pooled_sd_lo90": (pdim.get("sd") or {}).get("lo90"),
+                          "pooled_sd_hi90": (pdim.get("sd") or {}).get("hi90")})
             estimates = {**pdim.get("not_estimated", {}), **pdim.get("states", {})}
             for s in sorted(set(dim["states"]) | set(dim["not_scored"]) | set(estimates)):
                 v = dim["states"].get(s) or dim["not_scored"].get(s) or {}
@@ -219,21 +223,32 @@ def plot_scores(states: pd.DataFrame, path: Path) -> Path | None:
     colours = plt.get_cmap("tab10")
     for ax, d in zip(axes, DIMENSIONS, strict=True):
         sub = scored[scored["dimension"] == d]
+        pooled = states[(states["dimension"] == d) & states["pooled_estimated"].fillna(False).astype(bool)
+                        & states["period"].astype(str).str.isdigit()]
         for k, code in enumerate(MEMBERS):
+            pl = pooled[pooled["state"] == code].sort_values("period")
+            if not pl.empty:  # the pooled estimate: a line with its 90% band
+                x = pl["period"].astype(int)
+                ax.fill_between(x, pl["pooled_lo90"].astype(float), pl["pooled_hi90"].astype(float),
+                                color=colours(k), alpha=0.12, lw=0)
+                ax.plot(x, pl["pooled_mean"].astype(float), color=colours(k), lw=1.6,
+                        label=f"{MEMBERS[code].name_en} ({code})")
             s = sub[sub["state"] == code].sort_values("period")
             if s.empty:
                 continue
             s = _with_gaps(s.assign(year=s["period"].astype(int)))
             lo = (s["score"] - s["interval_lo"]).clip(lower=0)
             hi = (s["interval_hi"] - s["score"]).clip(lower=0)
-            ax.errorbar(s["year"] + (k - 4.5) * 0.04, s["score"], yerr=[lo, hi], marker="o", ms=4, lw=1.2,
-                        capsize=2, color=colours(k), label=f"{MEMBERS[code].name_en} ({code})")
+            ax.errorbar(s["year"] + (k - 4.5) * 0.04, s["score"], yerr=[lo, hi], marker="o", ms=4,
+                        lw=0 if not pooled.empty else 1.2, elinewidth=0.8, capsize=2, color=colours(k),
+                        label=None if not pooled.empty else f"{MEMBERS[code].name_en} ({code})")
         ax.set_ylim(-2.3, 2.3)
         ax.set_yticks(list(LEVEL_TICKS), list(LEVEL_TICKS.values()))
         ax.axhline(0, color="#999", lw=0.6)
         ax.grid(axis="y", alpha=0.3)
-        ax.set_title(f"{d.capitalize()}: state scores by year (confidence-weighted mean stance, 95% bootstrap "
-                     f"interval)", fontsize=10)
+        ax.set_title(f"{d.capitalize()}: state scores by year — " + (
+            "lines: pooled across years, band 90%; points: the year on its own, 95% bootstrap interval"
+            if not pooled.empty else "confidence-weighted mean stance, 95% bootstrap interval"), fontsize=10)
         ax.set_ylabel("score")
         if sub.empty:
             ax.text(0.5, 0.5, "no state has enough stance tags", transform=ax.transAxes, ha="center",
@@ -265,7 +280,16 @@ def plot_dispersion(dims: pd.DataFrame, periods: pd.DataFrame, consistency_sd: f
     yearly = dims[dims["period"].astype(str).str.isdigit()].copy()
     fig, ax = plt.subplots(figsize=(11, 5.5))
     markers = {"interest": "o", "identity": "s", "policy": "^"}
+    pooled = "pooled_sd" in yearly and yearly["pooled_sd"].notna().any()
     for d in DIMENSIONS:
+        if pooled:  # the pooled estimate: the sd of the states' drawn scores, median and 90% band
+            p = yearly[(yearly["dimension"] == d) & yearly["pooled_sd"].notna()].sort_values("period")
+            x = p["period"].astype(int)
+            line, = ax.plot(x, p["pooled_sd"].astype(float), marker=markers[d], ms=3, lw=1.4,
+                            label=f"{d} (sd of state scores, pooled; band 90%)")
+            ax.fill_between(x, p["pooled_sd_lo90"].astype(float), p["pooled_sd_hi90"].astype(float),
+                            color=line.get_color(), alpha=0.15, lw=0)
+            continue
         # only years where the dimension has a tendency (enough scored states): the sd of one or two
         # states says nothing about dispersion
         s = yearly[(yearly["dimension"] == d) & yearly["tendency"].notna()].sort_values("period")
@@ -273,7 +297,7 @@ def plot_dispersion(dims: pd.DataFrame, periods: pd.DataFrame, consistency_sd: f
             s = _with_gaps(s.assign(year=s["period"].astype(int)))
             ax.plot(s["year"], s["sd"], marker=markers[d], lw=1.4, label=f"{d} (sd of state scores)")
     ax.axhline(consistency_sd, color="#555", ls="--", lw=1, label=f"consistency threshold (sd ≤ {consistency_sd:g})")
-    shown = yearly.loc[yearly["tendency"].notna(), "sd"]
+    shown = yearly["pooled_sd_hi90"] if pooled else yearly.loc[yearly["tendency"].notna(), "sd"]
     top = max(2.0, float(shown.max()) + 0.3) if shown.notna().any() else 2.0
     for row in periods.itertuples(index=False):
         if not str(row.period).isdigit():
