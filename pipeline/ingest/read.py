@@ -60,6 +60,10 @@ def process(item: Item, raw: bytes, settings: Settings) -> Document:
     except RejectedInput as exc:
         doc.status, doc.reason = "rejected", str(exc)
         doc.passages = []
+    except Exception as exc:  # noqa: BLE001 — a reader's failure costs this document, never the batch
+        message = str(exc).splitlines()[0][:200] if str(exc) else ""
+        doc.status, doc.reason = "rejected", f"could not be read ({type(exc).__name__}: {message})"
+        doc.passages = []
     return doc
 
 

@@ -53,8 +53,43 @@ def _windows(spans: list[tuple[int, int]], max_chars: int) -> list[tuple[int, in
     return out
 
 
+# The longest text given to spaCy in one call. A paragraph longer than this (a file that is one huge line) is
+# segmented piece by piece, cut at the last sentence end (else soft break, else anywhere) before each limit, so
+# spaCy's `max_length` (1,000,000 characters) is never reached and memory stays bounded.
+PIECE_CHARS = 100_000
+_HARD_BREAK = re.compile(r"(?:[。！？；!?.]|……|…)[”’」』）》\)\]\"']*\s*")
+
+
+def pieces(text: str, limit: int = PIECE_CHARS) -> list[tuple[int, int]]:
+    """(start, end) pieces of at most `limit` characters covering `text`, cut at a sentence end where there is
+    one in the second half of the piece, else at a soft break, else at the limit."""
+    out, start = [], 0
+    while len(text) - start > limit:
+        cut = None
+        for pattern in (_HARD_BREAK, _SOFT_BREAK, _ZH_SOFT_BREAK):
+            for m in pattern.finditer(text, start + limit // 2, start + limit):
+                cut = m.end()
+            if cut:
+                break
+        cut = cut if cut and cut > start else start + limit
+        out.append((start, cut))
+        start = cut
+    out.append((start, len(text)))
+    return out
+
+
 def segment_paragraph(text: str, lang: str, max_chars: int) -> list[Window]:
-    """Passages of one paragraph, each at most `max_chars` long unless a single token is longer."""
+    """Passages of one paragraph, each at most `max_chars` long unless a single token is longer. A paragraph
+    longer than PIECE_CHARS is segmented in pieces (see `pieces`); offsets stay those of the paragraph."""
+    if len(text) > PIECE_CHARS:
+        out = []
+        for a, b in pieces(text):
+            out += [Window(a + w.start, a + w.end, w.tokens) for w in _segment(text[a:b], lang, max_chars)]
+        return out
+    return _segment(text, lang, max_chars)
+
+
+def _segment(text: str, lang: str, max_chars: int) -> list[Window]:
     nlp_lang = lang if lang in ("zh", "en", "ru") else "xx"
     doc = get_nlp(nlp_lang)(text)
     if nlp_lang == "zh":

@@ -1,0 +1,56 @@
+"""Hostile and pathological inputs (issue 15, first part): a text longer than one spaCy call takes is read in
+pieces, and a reader's failure costs that document only. Every text here is constructed for the tests (not
+corpus)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.ingest import read
+from pipeline.ingest.batch import ingest
+from pipeline.ingest.discover import Item
+from pipeline.ingest.segment import PIECE_CHARS, pieces, segment_paragraph
+from pipeline.records import SourceMeta
+
+SENTENCE = "上海合作组织成员国外长理事会会议在阿斯塔纳举行，各方就地区安全合作交换意见。"
+GOOD = ("央视网消息（新闻联播）：上海合作组织成员国元首理事会第二十五次会议在天津举行。\n\n"
+        "习近平主持会议并发表重要讲话，各成员国领导人出席。")
+
+
+def test_a_paragraph_longer_than_one_spacy_call_is_segmented_in_pieces():
+    text = SENTENCE * (3 * PIECE_CHARS // len(SENTENCE) + 7) + "没有句号的结尾"
+    cuts = pieces(text)
+    assert len(cuts) >= 3 and cuts[0][0] == 0 and cuts[-1][1] == len(text)
+    assert all(b - a <= PIECE_CHARS for a, b in cuts)
+    assert all(x[1] == y[0] for x, y in zip(cuts, cuts[1:], strict=False))
+    assert all(text[b - 1] == "。" for _, b in cuts[:-1])  # cut at sentence ends
+    windows = segment_paragraph(text, "zh", 300)
+    assert all(0 <= w.start < w.end <= len(text) and w.end - w.start <= 300 for w in windows)
+    assert all(x.end <= y.start for x, y in zip(windows, windows[1:], strict=False))
+    assert "".join(text[w.start:w.end] for w in windows) == text  # nothing lost, nothing doubled
+    assert "".join(windows[5].tokens) == text[windows[5].start:windows[5].end]
+
+
+def test_a_one_line_text_over_spacys_limit_is_ingested_beside_good_files(store, settings, tmp_path):
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "huge.txt").write_text(SENTENCE * (1_050_000 // len(SENTENCE)), encoding="utf-8")  # > 1,000,000
+    (folder / "good.txt").write_text(GOOD, encoding="utf-8")
+    report = ingest([folder], store, settings)
+    assert report.ingested == 2 and not report.rejected_items
+    huge = next(d for d in store.documents() if d["source"].endswith("huge.txt"))
+    assert huge["status"] == "ingested" and huge["passages"] > 1000
+
+
+def test_a_readers_crash_rejects_that_document_with_a_reason(settings, tmp_path, monkeypatch):
+    path = tmp_path / "odd.txt"
+    path.write_text(GOOD, encoding="utf-8")
+
+    def broken(doc, settings):
+        raise ValueError("something inside a parser went wrong\nsecond line")
+
+    monkeypatch.setattr(read, "_analyse", broken)
+    doc = read.process(Item(Path(path), SourceMeta(source=str(path))), path.read_bytes(), settings)
+    assert doc.status == "rejected"
+    assert doc.reason == "could not be read (ValueError: something inside a parser went wrong)"
+    assert doc.raw == path.read_bytes()  # the original bytes are kept
