@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -102,26 +103,59 @@ def discover(paths: Iterable[str | Path], defaults: SourceMeta | None = None) ->
             yield Item(None, _with_source(defaults, path), f"no such file or folder: {path}")
 
 
+def display_name(path: Path | str) -> str:
+    """A path as text: a file name that is not valid UTF-8 (kept as bytes by the OS) is shown with
+    replacement characters (U+FFFD); the file itself is still read by its real name."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
 def _with_source(defaults: SourceMeta, path: Path) -> SourceMeta:
     """The flags' metadata for one file: a date given as a flag is the `cli`'s."""
-    return SourceMeta(**{**defaults.__dict__, "source": str(path),
+    return SourceMeta(**{**defaults.__dict__, "source": display_name(path),
                          "date_source": defaults.date_source or ("cli" if defaults.date else None)})
 
 
-def _walk(folder: Path, defaults: SourceMeta) -> Iterator[Item]:
+def _walk(folder: Path, defaults: SourceMeta, root: Path | None = None, seen: set[Path] | None = None
+          ) -> Iterator[Item]:
+    """Items of a folder and its subfolders. Symbolic links are followed only while they stay inside the
+    folder given (`root`), each folder is walked once (no loops), and a folder that cannot be listed is one
+    rejected item with the reason."""
+    real = folder.resolve()
+    root = root or real
+    seen = seen if seen is not None else set()
+    if real in seen:
+        return
+    seen.add(real)
     listed: set[Path] = set()
+    try:
+        children = sorted(folder.iterdir())
+    except OSError as exc:
+        yield Item(None, _with_source(defaults, folder), f"cannot list folder: {exc.strerror or exc}")
+        return
     manifest = folder / "MANIFEST.csv"
     if manifest.is_file():
         for item in _manifest_items(manifest, defaults):
             if item.path is not None:
                 listed.add(item.path.resolve())
             yield item
-    for child in sorted(folder.iterdir()):
+    for child in children:
         if SKIP_NAMES.match(child.name):
             continue
-        if child.is_dir():
-            yield from _walk(child, defaults)
-        elif child.suffix.lower() in SUFFIXES and child.resolve() not in listed:
+        try:
+            target = child.resolve()
+            inside = target == root or root in target.parents
+            is_dir = child.is_dir()
+        except (OSError, RuntimeError) as exc:  # a broken or looping link, a vanished file
+            yield Item(None, _with_source(defaults, child), f"cannot read: {exc}")
+            continue
+        if child.is_symlink() and not inside:
+            if is_dir or child.suffix.lower() in SUFFIXES:
+                yield Item(None, _with_source(defaults, child),
+                           f"symbolic link to {target}, outside the folder given: not followed")
+            continue
+        if is_dir:
+            yield from _walk(child, defaults, root, seen)
+        elif child.suffix.lower() in SUFFIXES and target not in listed:
             yield Item(child, _with_source(defaults, child))
 
 
@@ -147,7 +181,7 @@ def _manifest_items(manifest: Path, defaults: SourceMeta) -> Iterator[Item]:
                 prov += f"@{row['source_commit']}"
         date = (row.get("date") or "").strip()[:40] or None
         meta = SourceMeta(
-            source=str(path) if path else f"{manifest}:{n}",
+            source=display_name(path) if path else f"{display_name(manifest)}:{n}",
             doc_id=doc_id or None,
             title=(row.get("title") or "").strip() or None,
             date=date,

@@ -54,3 +54,35 @@ def test_a_readers_crash_rejects_that_document_with_a_reason(settings, tmp_path,
     assert doc.status == "rejected"
     assert doc.reason == "could not be read (ValueError: something inside a parser went wrong)"
     assert doc.raw == path.read_bytes()  # the original bytes are kept
+
+
+def test_folder_walks_stay_inside_the_folder_and_never_loop(store, settings, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text(GOOD, encoding="utf-8")
+    folder = tmp_path / "drop"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "good.txt").write_text(GOOD, encoding="utf-8")
+    (folder / "sub" / "up").symlink_to(folder)  # a loop
+    (folder / "sub" / "same").symlink_to(folder / "sub")  # another
+    (folder / "away").symlink_to(outside)  # out of the folder given
+    (folder / "away.txt").symlink_to(outside / "secret.txt")
+    (folder / "dangling.txt").symlink_to(tmp_path / "gone.txt")
+    report = ingest([folder], store, settings)
+    assert report.ingested == 1  # good.txt once, however many ways lead to it
+    reasons = dict(report.rejected_items)
+    assert any("outside the folder given: not followed" in r for r in reasons.values())
+    assert not any(d["source"].endswith("secret.txt") and d["status"] == "ingested" for d in store.documents())
+
+
+def test_a_file_name_that_is_not_utf8_is_read_and_shown_with_replacement_characters(store, settings, tmp_path):
+    import os
+
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    name = os.fsdecode(b"bad\xff\xfename.txt")
+    (folder / name).write_bytes(GOOD.encode("utf-8"))
+    report = ingest([folder], store, settings)
+    assert report.ingested == 1
+    (doc,) = store.documents()
+    assert doc["source"].endswith("bad\ufffd\ufffdname.txt") and doc["status"] == "ingested"
