@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -71,9 +72,31 @@ def docs_text(store: Store, status: str | None, as_json: bool) -> tuple[str, int
     rows = store.documents(status=status)
     if as_json:
         return json.dumps([{k: d.get(k) for k in DOC_KEYS} for d in rows], ensure_ascii=False, indent=1), len(rows)
-    return "\n".join(f"{d['doc_id']}\t{d['status']}\t{d['lang'] or '-'}\t{d['doc_type'] or '-'}\t"
-                     f"{d['date'] or '-'}\t{d['passages']}\t{(d['title'] or '')[:60]}"
-                     + (f"  ({d['reason']})" if d["reason"] else "") for d in rows), len(rows)
+    lines = [f"{d['doc_id']}\t{d['status']}\t{d['lang'] or '-'}\t{d['doc_type'] or '-'}\t"
+             f"{d['date'] or '-'}\t{d['passages']}\t{(d['title'] or '')[:60]}"
+             + (f"  ({d['reason']})" if d["reason"] else "") for d in rows]
+    if status == "rejected" and rows:
+        lines = rejections_by_reason(rows) + [""] + lines
+    return "\n".join(lines), len(rows)
+
+
+def reason_kind(reason: str) -> str:
+    """A rejection reason without its particulars (numbers, paths, quoted values), to group rejections."""
+    kind = re.sub(r"(?:/[^\s,:;)]+)+", "…", reason or "unknown")
+    kind = re.sub(r"'[^']*'|\"[^\"]*\"", "…", kind)
+    return re.sub(r"\d+(?:[.,]\d+)*", "N", kind)
+
+
+def rejections_by_reason(rows: list[dict]) -> list[str]:
+    """`docs --status rejected`: one line per kind of reason, most frequent first, with the documents."""
+    groups: dict[str, list[str]] = {}
+    for d in rows:
+        groups.setdefault(reason_kind(d["reason"]), []).append(d["doc_id"])
+    out = [f"rejected: {len(rows)} documents, {len(groups)} kinds of reason"]
+    for kind, ids in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        shown = ", ".join(ids[:5]) + (f", … ({len(ids) - 5} more)" if len(ids) > 5 else "")
+        out.append(f"  {len(ids):>4}  {kind}: {shown}")
+    return out
 
 
 def passages_text(store: Store, doc_id: str | None, state: str | None, relevant: bool, limit: int | None,

@@ -86,3 +86,23 @@ def test_a_file_name_that_is_not_utf8_is_read_and_shown_with_replacement_charact
     assert report.ingested == 1
     (doc,) = store.documents()
     assert doc["source"].endswith("bad\ufffd\ufffdname.txt") and doc["status"] == "ingested"
+
+
+def test_rejections_are_listed_grouped_by_reason(tmp_path):
+    from pipeline.jobs import reason_kind
+    from tests.support import scotrack
+
+    assert reason_kind("too large (61.2 MB > limit 50 MB)") == reason_kind("too large (75.0 MB > limit 50 MB)")
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (folder / name).write_text("", encoding="utf-8")
+    (folder / "d.html").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (folder / "good.txt").write_text(GOOD, encoding="utf-8")
+    rc, _, err = scotrack(["ingest", folder], tmp_path / "h")
+    assert rc == 0, err
+    rc, out, _ = scotrack(["docs", "--status", "rejected"], tmp_path / "h")
+    lines = out.splitlines()
+    assert lines[0] == "rejected: 4 documents, 2 kinds of reason"
+    assert lines[1].split()[0] == "3" and lines[1].rstrip().endswith("a, b, c")
+    assert lines[2].split()[0] == "1" and lines[2].rstrip().endswith("d")
