@@ -1150,7 +1150,8 @@ def _note_keys(lines: list[str], kinds: list[int]) -> tuple[frozenset[str], froz
     """Letters and numbers that key this document's notes: some line opens with the key ("a 王某：…",
     "b John Smith, …", "4 See …") and the body has the same key glued after punctuation ("…的关键。b",
     "…peace.\"4")."""
-    letters = {m.group(1) for i, k in enumerate(kinds) if k == _BODY and (m := _NOTE_LETTER_RE.match(lines[i]))}
+    note_lines = {i: m.group(1) for i, k in enumerate(kinds) if k == _BODY and (m := _NOTE_LETTER_RE.match(lines[i]))}
+    letters = set(note_lines.values())
     numbers = {m.group(1) for i, k in enumerate(kinds) if k == _BODY and (m := _NOTE_NUMBER_LINE_RE.match(lines[i]))}
     if not letters and not numbers:
         return frozenset(), frozenset()
@@ -1160,7 +1161,11 @@ def _note_keys(lines: list[str], kinds: list[int]) -> tuple[frozenset[str], froz
         if k != _BODY:
             continue
         if letters:
-            glued_letters.update(_GLUED_LETTER_RE.findall(lines[i]))
+            glued = set(_GLUED_LETTER_RE.findall(lines[i]))
+            # a note's key and its glued marker are on different lines: a line that opens with a key and has
+            # the same letter glued ("a上海…领a") is one line of text, not a note and its marker
+            glued.discard(note_lines.get(i))
+            glued_letters.update(glued)
             if _wrapped_letter(lines, kinds, i):
                 glued_letters.add(lines[i][0])
         if numbers:

@@ -135,10 +135,45 @@ def _pdf_text(data: bytes) -> tuple[str, str | None]:
     return text, dates.pdf_date(reader)
 
 
+# A DOCX is a zip archive: before python-docx reads it, its members are inflated once in bounded chunks, so
+# an archive that expands far beyond its size (a "zip bomb") is rejected without being held in memory. The
+# sizes an archive declares are not trusted; the bytes actually inflated are counted.
+MAX_INFLATED_BYTES = 200 * 1024 * 1024
+MAX_INFLATION_RATIO = 200  # with more than 20 MB inflated
+_CHUNK = 1024 * 1024
+
+
+def check_archive(data: bytes, what: str = "DOCX") -> None:
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise RejectedInput(f"broken {what} (not a readable zip archive: {str(exc)[:60]})") from None
+    total = 0
+    try:
+        for info in members:
+            with archive.open(info) as fh:
+                while chunk := fh.read(_CHUNK):
+                    total += len(chunk)
+                    if total > MAX_INFLATED_BYTES:
+                        raise RejectedInput(f"{what} archive expands to more than {MAX_INFLATED_BYTES // 2**20} MB "
+                                            f"(from {len(data) / 2**20:.1f} MB): not read")
+    except RejectedInput:
+        raise
+    except Exception as exc:  # zipfile raises assorted errors on damaged members
+        raise RejectedInput(f"broken {what} ({type(exc).__name__})") from None
+    if total > 20 * 2**20 and total > MAX_INFLATION_RATIO * max(len(data), 1):
+        raise RejectedInput(f"{what} archive expands {total / max(len(data), 1):.0f} times (limit "
+                            f"{MAX_INFLATION_RATIO}): not read")
+
+
 def _docx_text(data: bytes) -> tuple[str, str | None]:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    check_archive(data)
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:

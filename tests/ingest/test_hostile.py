@@ -106,3 +106,38 @@ def test_rejections_are_listed_grouped_by_reason(tmp_path):
     assert lines[0] == "rejected: 4 documents, 2 kinds of reason"
     assert lines[1].split()[0] == "3" and lines[1].rstrip().endswith("a, b, c")
     assert lines[2].split()[0] == "1" and lines[2].rstrip().endswith("d")
+
+
+def test_a_docx_that_inflates_beyond_the_limit_is_rejected_unread(monkeypatch):
+    import io
+    import zipfile
+
+    import pytest
+
+    from pipeline.errors import RejectedInput
+    from pipeline.ingest import extract
+    from tests.ingest.test_ingest import _docx
+
+    good = _docx(["上海合作组织峰会在天津举行。"])
+    assert "天津" in extract.extract_text(good, "docx").text  # a real DOCX passes the check
+    monkeypatch.setattr(extract, "MAX_INFLATED_BYTES", 2 * 1024 * 1024)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:  # a DOCX whose document.xml inflates to 8 MB
+        with zipfile.ZipFile(io.BytesIO(good)) as src:
+            for info in src.infolist():
+                z.writestr(info, src.read(info) if info.filename != "word/document.xml" else b" " * 8 * 2**20)
+    assert len(bomb.getvalue()) < 100_000
+    with pytest.raises(RejectedInput, match="expands to more than 2 MB"):
+        extract.extract_text(bomb.getvalue(), "docx")
+    with pytest.raises(RejectedInput, match="not a readable zip archive"):
+        extract.extract_text(b"PK\x03\x04 not really a zip", "docx")
+
+
+def test_fuzzing_finding_a_line_that_opens_and_ends_with_one_letter_is_no_note_and_its_marker():
+    """Found by the hypothesis test of clean_text's idempotency: the lines "a", a Chinese sentence, "a" re-flow
+    into "a上海…领a", which a second cleaning read as note "a" with its glued marker "a" and cut the last
+    letter."""
+    from pipeline.ingest.clean import clean_text
+
+    once = clean_text("a\n上海合作组织成立以来，安全合作始终是其最重要的合作领\na").text
+    assert clean_text(once).text == once
