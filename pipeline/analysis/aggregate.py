@@ -83,19 +83,24 @@ def select(rows: list[dict], config: AggregateConfig, years: tuple[int, int] | N
     period is asked for: they cannot be placed in one."""
     out = []
     for r in rows:
-        if r["stance"] == "none" or r["score"] is None or r["state"] not in MEMBERS:
-            continue
-        if not (config.dyadic_in_sco or towards_sco(r)):
+        if r["state"] not in MEMBERS or not (config.dyadic_in_sco or towards_sco(r)):
             continue
         if r["year"] is not None and r["year"] < MEMBERS[r["state"]].member_since:
             continue
         if years and (r["year"] is None or not (years[0] <= r["year"] <= years[1])):
             continue
-        if not config.include_uncertain and r["uncertain"]:
-            continue
-        if in_scope(r, config.scope):
+        if counts(r, config):
             out.append(r)
     return out
+
+
+def counts(row: dict, config: AggregateConfig) -> bool:
+    """A stance tag (not `none`) in scope, and certain enough when uncertain tags are left out."""
+    if row["stance"] == "none" or row["score"] is None:
+        return False
+    if not config.include_uncertain and row["uncertain"]:
+        return False
+    return in_scope(row, config.scope)
 
 
 def reported_apart(rows: list[dict], config: AggregateConfig) -> dict[str, dict]:
@@ -311,6 +316,13 @@ def _rounded(d: dict) -> dict:
     return out
 
 
+def evidence_row(r: dict) -> dict:
+    """A passage behind a score: what it says, with its document, date and source."""
+    return {"passage_id": r["passage_id"], "doc_id": r["doc_id"], "date": r["date"], "source": r["source"],
+            "title": r["title"], "text": r["text"], "stance": r["stance"],
+            "confidence": round(float(r["confidence"]), 4), "reviewed": bool(r.get("reviewed"))}
+
+
 def _evidence(t: Tags, state: str, dim: str, k: int) -> list[dict]:
     """The passages that weigh most on a state score: highest confidence first, then strongest stance."""
     idx = np.flatnonzero((t.state == state) & (t.dim == dim))
@@ -321,9 +333,7 @@ def _evidence(t: Tags, state: str, dim: str, k: int) -> list[dict]:
         if r["passage_id"] in seen:
             continue
         seen.add(r["passage_id"])
-        out.append({"passage_id": r["passage_id"], "doc_id": r["doc_id"], "date": r["date"], "source": r["source"],
-                    "title": r["title"], "text": r["text"], "stance": r["stance"],
-                    "confidence": round(float(r["confidence"]), 4), "reviewed": bool(r.get("reviewed"))})
+        out.append(evidence_row(r))
         if len(out) == k:
             break
     return out
@@ -337,15 +347,11 @@ def dyadic(rows: list[dict], config: AggregateConfig) -> list[dict]:
     out = []
     for r in rows:
         obj = r.get("object") or SCO
-        if r["stance"] == "none" or r["score"] is None or obj == SCO or obj == r["state"]:
-            continue
-        if r["state"] not in MEMBERS or obj not in MEMBERS:
+        if obj == r["state"] or r["state"] not in MEMBERS or obj not in MEMBERS:  # SCO is no member
             continue
         if r["year"] is not None and r["year"] < max(MEMBERS[r["state"]].member_since, MEMBERS[obj].member_since):
             continue
-        if not config.include_uncertain and r["uncertain"]:
-            continue
-        if in_scope(r, config.scope):
+        if counts(r, config):
             out.append(r)
     return out
 
@@ -382,10 +388,7 @@ def relations(rows: list[dict], config: AggregateConfig, heaviest: int = 5) -> d
                 if r["passage_id"] in seen:
                     continue
                 seen.add(r["passage_id"])
-                evidence.append({"passage_id": r["passage_id"], "doc_id": r["doc_id"], "date": r["date"],
-                                 "source": r["source"], "title": r["title"], "text": r["text"],
-                                 "stance": r["stance"], "confidence": round(float(r["confidence"]), 4),
-                                 "reviewed": bool(r.get("reviewed"))})
+                evidence.append(evidence_row(r))
                 if len(evidence) == config.evidence:
                     break
             cells.append({"holder": holder, "object": obj, "score": round(score, 4), "level": level(score),
